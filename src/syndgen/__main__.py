@@ -1,0 +1,3 @@
+from syndgen.cli import main
+
+main()

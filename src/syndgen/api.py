@@ -1,0 +1,60 @@
+"""The SDK: plain functions over the building blocks, used by the CLI and by Python callers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from syndgen.config import RunConfig, load_config
+from syndgen.export.card import ExportedFile
+from syndgen.export.run_export import export_run
+from syndgen.kpis import compute_kpis
+from syndgen.pipeline import ProgressCallback, RunResult, run_pipeline
+from syndgen.store import RunStore
+
+
+def default_out(name: str, seed: int) -> Path:
+    return Path("runs") / f"{name}-seed{seed}"
+
+
+def generate(
+    config: RunConfig | str | Path | None = None,
+    out: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    export: bool = True,
+    on_outcome: ProgressCallback | None = None,
+) -> RunResult:
+    """Run (or resume) a generation and export its data; returns the run's result."""
+    if not isinstance(config, RunConfig):
+        path = Path(config) if config is not None else None
+        name = path.stem if path else "run"
+        config = load_config(path)
+    else:
+        name = "run"
+    run_dir = Path(out) if out is not None else default_out(name, config.seed)
+    result = run_pipeline(config, run_dir, overwrite=overwrite, on_outcome=on_outcome)
+    if export:
+        export_run(run_dir)
+    return result
+
+
+def inspect_run(run_dir: str | Path) -> dict[str, Any]:
+    """The run's KPIs and identity as plain data."""
+    store = RunStore.open_existing(Path(run_dir))
+    try:
+        kpis = compute_kpis(store)
+        config = store.config()
+        return {
+            "run_dir": str(run_dir),
+            "config_hash": store.get_meta("config_hash"),
+            "target": config.get("count"),
+            "generator": config.get("generator", {}).get("model"),
+            "critic": (config.get("critic") or config.get("generator", {})).get("model"),
+            **kpis,
+        }
+    finally:
+        store.close()
+
+
+__all__ = ["ExportedFile", "default_out", "export_run", "generate", "inspect_run"]

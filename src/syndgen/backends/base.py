@@ -1,0 +1,82 @@
+"""The backend interface: one request type, one response type, one small Protocol.
+
+A backend only turns a :class:`ChatRequest` into a :class:`ChatResponse`. Building the
+provider-specific payload and parsing the provider's reply are pure functions in each backend
+module, unit-tested without a server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from syndgen.records import Message, Usage
+
+
+class ResponseFormat(BaseModel):
+    """What shape the output must take.
+
+    ``json`` constrains the output to ``schema`` (grammar or the server's structured output);
+    ``think`` constrains it to ``<think>trace</think> answer`` where the backend can (a grammar),
+    so that even a model that does not reason on its own writes a trace.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["json", "think"]
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    name: str = "output"
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    messages: tuple[Message, ...]
+    max_tokens: int = Field(default=512, ge=1)
+    temperature: float = Field(default=0.7, ge=0.0)
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    seed: int | None = None
+    response_format: ResponseFormat | None = None
+
+
+class ChatResponse(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    text: str
+    """The message content as the model wrote it (may hold inline ``<think>`` tags)."""
+    reasoning: str = ""
+    """Reasoning the API returned in a separate field, if any."""
+    usage: Usage = Usage()
+    model: str
+    finish_reason: str | None = None
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    structured_output: bool = False
+    """Can constrain output to a JSON schema."""
+    grammar: bool = False
+    """Can constrain output to an arbitrary grammar (used to force a reasoning trace)."""
+    reasoning_field: bool = False
+    """Returns reasoning separately from the content."""
+    deterministic_seed: bool = False
+    """The same request with the same seed gives the same output."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the pipeline needs from a model."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def chat(self, request: ChatRequest) -> ChatResponse: ...
+
+    def close(self) -> None: ...
+
+
+def messages_as_dicts(messages: tuple[Message, ...]) -> list[dict[str, str]]:
+    return [{"role": m.role, "content": m.content} for m in messages]

@@ -1,0 +1,236 @@
+"""The command line: a thin Typer layer over the SDK.
+
+Every :class:`SyndgenError` becomes one ``error: ...`` line on stderr and a non-zero exit; no
+traceback for user mistakes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, cast
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from syndgen import prompts as prompt_lib
+from syndgen.api import default_out, inspect_run
+from syndgen.config import load_config, parse_set_option
+from syndgen.errors import SyndgenError
+from syndgen.export.run_export import export_run
+from syndgen.pipeline import RunResult, run_pipeline
+from syndgen.records import SeedOutcome
+
+app = typer.Typer(
+    help="syndgen: synthetic training data with reasoning traces, a critic, and SFT/DPO exports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+prompts_app = typer.Typer(help="List and preview the prompt templates.", no_args_is_help=True)
+app.add_typer(prompts_app, name="prompts")
+
+out_console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SyndgenError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted: rerun the same command to resume", highlight=False)
+            raise typer.Exit(130) from None
+
+    return cast(F, wrapper)
+
+
+# --------------------------------------------------------------------------- run / demo
+
+
+def _execute(
+    config_path: Path | None, name: str, overrides: dict[str, Any], out: Path | None, overwrite: bool
+) -> None:
+    config = load_config(config_path, overrides)
+    run_dir = out or default_out(name, config.seed)
+    progress = Progress(
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("samples · {task.fields[attempts]} attempts · {task.fields[rejected]} rejected"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+    task_id = progress.add_task("run", total=config.count, attempts=0, rejected=0)
+
+    def on_start(done: int, target: int) -> None:
+        if done:
+            err_console.print(f"resuming {run_dir}: {done}/{target} samples already kept")
+        progress.update(task_id, completed=done)
+
+    def on_outcome(outcome: SeedOutcome, samples: int, attempts: int) -> None:
+        progress.update(
+            task_id, completed=min(samples, config.count), attempts=attempts, rejected=attempts - samples
+        )
+
+    with progress:
+        result = run_pipeline(config, run_dir, overwrite=overwrite, on_outcome=on_outcome, on_start=on_start)
+    files = export_run(run_dir)
+    _print_summary(result, [f.path for f in files])
+
+
+def _print_summary(result: RunResult, files: list[str]) -> None:
+    info = inspect_run(result.run_dir)
+    table = Table(title=f"run {result.run_dir}", show_header=False)
+    rows = [
+        ("samples kept", f"{info['samples']} / {result.target}"),
+        ("attempts", str(info["attempts"])),
+        ("rejection rate", f"{info['rejection_rate']:.1%}"),
+        ("rejections by reason", _pairs(info["rejections_by_reason"])),
+        ("seconds per valid record", _fmt(info["seconds_per_valid_record"])),
+        ("tokens per valid record", _fmt(info["tokens_per_valid_record"])),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    out_console.print(table)
+    for path in files:
+        out_console.print(f"wrote {result.run_dir / path}", highlight=False)
+    out_console.print(f"card  {result.run_dir / 'README.md'}", highlight=False)
+    if not result.complete:
+        err_console.print(
+            f"[yellow]warning:[/] stopped at the attempt cap ({result.attempt_cap}) with "
+            f"{result.samples}/{result.target} samples; raise max_attempts or use a stronger model",
+            highlight=False,
+        )
+
+
+def _pairs(mapping: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in mapping.items()) or "none"
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+@app.command()
+@handle_errors
+def demo(
+    count: Annotated[int, typer.Option(help="accepted samples wanted")] = 20,
+    out: Annotated[Path | None, typer.Option(help="run folder (default runs/demo-seed<S>)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed; same seed, same dataset")] = 0,
+    overwrite: Annotated[bool, typer.Option(help="start over if --out holds another run")] = False,
+) -> None:
+    """Generate Q&A records with reasoning on the embedded model: no server, no key, no config."""
+    _execute(None, "demo", {"count": count, "seed": seed}, out, overwrite)
+
+
+@app.command()
+@handle_errors
+def run(
+    config: Annotated[Path, typer.Argument(help="run config (YAML)")],
+    count: Annotated[int | None, typer.Option(help="accepted samples wanted")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
+    out: Annotated[Path | None, typer.Option(help="run folder (default runs/<config>-seed<S>)")] = None,
+    workers: Annotated[int | None, typer.Option(help="seeds processed concurrently")] = None,
+    overwrite: Annotated[bool, typer.Option(help="start over if --out holds another run")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: KEY=VALUE")] = None,
+) -> None:
+    """Run a generation from a config file; rerun the same command to resume."""
+    overrides: dict[str, Any] = dict(parse_set_option(item) for item in set_ or [])
+    overrides.update({"count": count, "seed": seed, "workers": workers})
+    _execute(config, config.stem, overrides, out, overwrite)
+
+
+@app.command("export")
+@handle_errors
+def export_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="run folder")],
+    format: Annotated[Literal["sft", "dpo"], typer.Option("--format", help="dataset format")] = "sft",
+    to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
+    output: Annotated[Path | None, typer.Option(help="file to write (default RUN/data/FORMAT.EXT)")] = None,
+    reasoning: Annotated[
+        Literal["inline", "strip", "field"] | None,
+        typer.Option(help="keep the trace inline in <think>, strip it, or put it in its own column"),
+    ] = None,
+) -> None:
+    """Export a run as SFT chat messages or DPO preference pairs."""
+    files = export_run(run_dir, formats=[format], to=[to], reasoning=reasoning, output=output)
+    if not files:
+        why = " (DPO needs a seed with a rejected attempt and an accepted one)" if format == "dpo" else ""
+        err_console.print(f"[yellow]warning:[/] no {format} rows in {run_dir}{why}", highlight=False)
+        raise typer.Exit(1)
+    for f in files:
+        target = output or run_dir / f.path
+        out_console.print(f"wrote {target} ({f.rows} rows)", highlight=False)
+
+
+@app.command("inspect")
+@handle_errors
+def inspect_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="run folder")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show a run's counts and KPIs."""
+    info = inspect_run(run_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(info, indent=2) + "\n")
+        return
+    table = Table(title=f"run {run_dir}", show_header=False)
+    for key, value in info.items():
+        table.add_row(key, _pairs(value) if isinstance(value, dict) else str(value))
+    out_console.print(table)
+
+
+@app.command("config")
+@handle_errors
+def config_cmd(
+    config: Annotated[Path | None, typer.Argument(help="run config (YAML); none: the defaults")] = None,
+) -> None:
+    """Validate a config and print it with every default filled in."""
+    resolved = load_config(config)
+    sys.stdout.write(yaml.safe_dump(resolved.public_dict(), sort_keys=False, allow_unicode=True))
+
+
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """List the prompt templates."""
+    for name in prompt_lib.names():
+        out_console.print(name)
+
+
+@prompts_app.command("show")
+@handle_errors
+def prompts_show(
+    name: Annotated[str, typer.Argument(help="template name (see: syndgen prompts list)")],
+    config: Annotated[Path | None, typer.Option(help="config whose prompt overrides apply")] = None,
+    raw: Annotated[bool, typer.Option(help="print the template source, not a rendered preview")] = False,
+) -> None:
+    """Preview a prompt template rendered with example values."""
+    overrides = load_config(config).prompts if config else {}
+    prompt_set = prompt_lib.PromptSet(overrides)
+    if raw:
+        sys.stdout.write(prompt_set.source(name))
+        return
+    for message in prompt_set.render(name, **prompt_lib.EXAMPLES.get(name, {})):
+        out_console.rule(f"[bold]{message.role}")
+        out_console.print(message.content, markup=False, highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""Run configuration: one YAML file validated strictly by pydantic, plus CLI overrides.
+
+Unknown or misspelt keys are errors that name the key and suggest the closest valid one. The
+config hash covers what changes the generated data (models, prompts, task, seed) and leaves out
+what does not (the sample count, the attempt cap, export settings, API keys), so a run can be
+resumed or extended with a larger ``--count``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+import typing
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from syndgen.backends import llamacpp, ollama, openai_compat
+from syndgen.backends.registry import BACKENDS
+from syndgen.errors import ConfigError, InputError
+
+DEMO_TOPICS = (
+    "arithmetic word problems",
+    "unit conversion",
+    "basic probability",
+    "everyday physics",
+    "logic puzzles",
+    "calendar and time reasoning",
+    "percentages and discounts",
+    "geometry of simple shapes",
+    "rates and speed",
+    "comparing quantities",
+)
+
+
+def _default_backend(value: Any) -> Any:
+    if isinstance(value, dict) and "backend" not in value:
+        return {**value, "backend": "llamacpp"}
+    return value
+
+
+ModelConfig = Annotated[
+    llamacpp.Config | ollama.Config | openai_compat.Config,
+    BeforeValidator(_default_backend),
+    Field(discriminator="backend"),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TaskConfig(_Strict):
+    kind: Literal["qa"] = Field(default="qa", description="question/answer with reasoning")
+    topics: list[str] = Field(default=list(DEMO_TOPICS), min_length=1)
+    system_prompt: str | None = Field(default=None, description="system message for the answer")
+    question_max_tokens: int = Field(default=96, ge=8)
+    require_question_mark: bool = Field(
+        default=True, description="reject a generated question that does not contain '?'"
+    )
+    min_answer_chars: int = Field(default=8, ge=1)
+    max_answer_chars: int = Field(default=6000, ge=16)
+    force_reasoning: bool = Field(
+        default=True, description="constrain output to <think>...</think> where the backend can"
+    )
+
+
+class QualityConfig(_Strict):
+    threshold: int = Field(default=4, ge=1, le=5, description="lowest critic score kept")
+    regenerate: bool = Field(default=True, description="one retry that sees the critique")
+    require_reasoning: bool = Field(default=True, description="reject answers with no trace")
+
+
+class ExportConfig(_Strict):
+    formats: list[Literal["sft", "dpo"]] = Field(default=["sft", "dpo"])
+    to: list[Literal["jsonl", "parquet"]] = Field(default=["jsonl", "parquet"])
+    reasoning: Literal["inline", "strip", "field"] = Field(
+        default="inline", description="SFT: keep the trace in <think>, drop it, or own column"
+    )
+    system_prompt: str | None = Field(default=None, description="system message in SFT rows")
+
+
+class RunConfig(_Strict):
+    count: int = Field(default=20, ge=1, description="accepted samples wanted")
+    seed: int = Field(default=0, ge=0)
+    max_attempts: int | None = Field(
+        default=None, ge=1, description="cap on answer attempts (default: 4 x count)"
+    )
+    workers: int = Field(default=1, ge=1, le=256, description="seeds processed concurrently")
+    task: TaskConfig = TaskConfig()
+    generator: ModelConfig = llamacpp.Config()
+    critic: ModelConfig | None = Field(default=None, description="default: the generator")
+    quality: QualityConfig = QualityConfig()
+    prompts: dict[str, str] = Field(
+        default_factory=dict, description="template name -> path of a .jinja file overriding it"
+    )
+    export: ExportConfig = ExportConfig()
+
+    @property
+    def attempt_cap(self) -> int:
+        return self.max_attempts or 4 * self.count
+
+    @property
+    def critic_model(self) -> llamacpp.Config | ollama.Config | openai_compat.Config:
+        if self.critic is not None:
+            return self.critic
+        return self.generator.model_copy(update={"temperature": 0.0, "max_tokens": 160})
+
+    def config_hash(self) -> str:
+        data = self.public_dict()
+        for key in ("count", "max_attempts", "workers", "export"):
+            data.pop(key, None)
+        for side in ("generator", "critic"):
+            if isinstance(data.get(side), dict):
+                data[side].pop("timeout_s", None)
+                data[side].pop("max_retries", None)
+        data["prompt_texts"] = {
+            name: Path(path).read_text(encoding="utf-8") if Path(path).is_file() else path
+            for name, path in sorted(self.prompts.items())
+        }
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def public_dict(self) -> dict[str, Any]:
+        """The config as plain data with every secret removed."""
+        data = self.model_dump(mode="json")
+        for side in ("generator", "critic"):
+            if isinstance(data.get(side), dict):
+                data[side].pop("api_key", None)
+        return data
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType) or origin is not None:
+        for arg in typing.get_args(annotation):
+            found.extend(_models_in(arg))
+    return found
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config class that owns the last element of an error location."""
+    cls: type[BaseModel] = RunConfig
+    parts = [p for p in loc[:-1]]
+    i = 0
+    while i < len(parts):
+        field = cls.model_fields.get(str(parts[i]))
+        if field is None:
+            return None
+        candidates = _models_in(field.annotation)
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            cls = candidates[0]
+        else:
+            tag = parts[i + 1] if i + 1 < len(parts) else None
+            match = [c for c in candidates if c.model_fields["backend"].default == tag]
+            if not match:
+                match = [c for c in candidates if tag in BACKENDS and str(tag) in str(c.__module__)]
+            if not match:
+                return None
+            cls = match[0]
+            i += 1  # skip the discriminator tag pydantic puts in the location
+        i += 1
+    return cls
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if str(p) not in BACKENDS) or "(top level)"
+
+
+def _format_error(err: Any) -> str:
+    loc = tuple(err["loc"])
+    where = _format_loc(loc)
+    if err["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        owner = _model_at(loc)
+        valid = list(owner.model_fields) if owner else []
+        close = get_close_matches(key, valid, n=1, cutoff=0.5)
+        parent = _format_loc(loc[:-1])
+        place = "at the top level" if parent == "(top level)" else f"in '{parent}'"
+        suggestion = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(valid)}"
+        return f"unknown key '{key}' {place} ({suggestion})"
+    if err["type"] in ("union_tag_invalid", "literal_error") and loc and loc[-1] == "backend":
+        return f"{where}: unknown backend (choose one of {', '.join(BACKENDS)})"
+    if err["type"] == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", "?")
+        close = get_close_matches(str(tag), list(BACKENDS), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(BACKENDS)}"
+        return f"{where}.backend: unknown backend '{tag}' ({hint})"
+    return f"{where}: {err['msg']}"
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> RunConfig:
+    """Validate plain data into a :class:`RunConfig`; errors become one :class:`ConfigError`."""
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        messages = [_format_error(e) for e in exc.errors()]
+        raise ConfigError(f"{source}: " + "; ".join(messages)) from None
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise InputError(f"config file not found: {path}", hint="check the path")
+    if path.is_dir():
+        raise InputError(f"config path is a folder, not a file: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(data).__name__}")
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set dotted keys (``generator.temperature``) on a copy of ``data``."""
+    result: dict[str, Any] = json.loads(json.dumps(data))
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        node = result
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def parse_set_option(item: str) -> tuple[str, Any]:
+    """``key.sub=value`` from ``--set``; the value is read as YAML (numbers, lists, ...)."""
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. generator.temperature=0.2")
+    key, raw = item.split("=", 1)
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> RunConfig:
+    data = read_yaml(path) if path is not None else {}
+    data = apply_overrides(data, overrides or {})
+    return parse_config(data, source=str(path) if path else "config")

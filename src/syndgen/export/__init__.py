@@ -1,0 +1,1 @@
+"""Export: pure format adapters (SFT, DPO), file writers, and the dataset card."""

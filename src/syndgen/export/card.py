@@ -1,0 +1,78 @@
+"""The dataset card (README.md): counts, models, config, KPIs, and how to load the files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+DESCRIPTIONS = {
+    "sft": "chat `messages` (TRL conversational SFT)",
+    "dpo": "`prompt` / `chosen` / `rejected` (TRL conversational preference)",
+}
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    kind: str
+    to: str
+    path: str
+    rows: int
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS.get(self.kind, self.kind)
+
+    @property
+    def loader(self) -> str:
+        return "json" if self.to == "jsonl" else "parquet"
+
+
+def _version() -> str:
+    try:
+        return version("syndgen")
+    except PackageNotFoundError:
+        return "(source)"
+
+
+def render_card(
+    *, title: str, files: list[ExportedFile], config: dict[str, Any], config_hash: str, kpis: dict[str, Any]
+) -> str:
+    """The card's markdown (pure)."""
+    by_kind: dict[str, ExportedFile] = {}
+    for f in files:
+        if f.kind not in by_kind or f.to == "parquet":
+            by_kind[f.kind] = f
+    front = {
+        "tags": ["synthetic", "syndgen", "reasoning"],
+        "task_categories": ["text-generation"],
+        "configs": [
+            {"config_name": kind, "data_files": [{"split": "train", "path": f.path}]}
+            for kind, f in by_kind.items()
+        ],
+    }
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    generator = config.get("generator", {})
+    critic = config.get("critic") or {**generator, "note": "same as generator"}
+    return env.get_template("card.md.jinja").render(
+        front_matter=yaml.safe_dump(front, sort_keys=False),
+        title=title,
+        version=_version(),
+        threshold=config.get("quality", {}).get("threshold", "?"),
+        files=files,
+        primary=list(by_kind.values()),
+        generator=f"{generator.get('backend')}: {generator.get('model')}",
+        critic=f"{critic.get('backend')}: {critic.get('model')}",
+        kpis=kpis,
+        config_hash=config_hash,
+        config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+    )

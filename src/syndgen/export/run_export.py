@@ -1,0 +1,78 @@
+"""Export a run folder: read outcomes from the store, adapt, write, and refresh the card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from syndgen.errors import InputError
+from syndgen.export.card import ExportedFile, render_card
+from syndgen.export.formats import ADAPTERS, ReasoningMode
+from syndgen.export.writers import FileFormat, write_rows
+from syndgen.kpis import compute_kpis
+from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
+from syndgen.store import RunStore
+
+SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet"}
+
+
+def export_run(
+    run_dir: Path,
+    *,
+    formats: list[str] | None = None,
+    to: list[FileFormat] | None = None,
+    reasoning: ReasoningMode | None = None,
+    output: Path | None = None,
+) -> list[ExportedFile]:
+    """Write the run's data files and its card. Returns what was written (empty sets skipped)."""
+    store = RunStore.open_existing(run_dir)
+    try:
+        config = load_run_config(store)
+        formats = formats or list(config.export.formats)
+        to = to or list(config.export.to)
+        mode: ReasoningMode = reasoning or config.export.reasoning
+        if output is not None and (len(formats) != 1 or len(to) != 1):
+            raise InputError("--output names one file: give exactly one --format and one --to")
+        outcomes = list(store.outcomes())
+        written: list[ExportedFile] = []
+        for kind in formats:
+            rows = ADAPTERS[kind](outcomes, mode, config.export.system_prompt)
+            if not rows:
+                continue
+            for fmt in to:
+                path = output or run_dir / DATA_DIR / f"{kind}{SUFFIX[fmt]}"
+                write_rows(rows, path, fmt)
+                shown = path.relative_to(run_dir) if path.is_relative_to(run_dir) else path
+                written.append(ExportedFile(kind=kind, to=fmt, path=str(shown), rows=len(rows)))
+        if output is None or output.resolve().is_relative_to(run_dir.resolve()):
+            _write_card(run_dir, store, written)
+        return written
+    finally:
+        store.close()
+
+
+def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> None:
+    present = {(f.kind, f.to): f for f in written}
+    data_dir = run_dir / DATA_DIR
+    for path in sorted(data_dir.glob("*")) if data_dir.is_dir() else []:
+        kind, suffix = path.stem, path.suffix.lstrip(".")
+        if kind in ADAPTERS and suffix in SUFFIX and (kind, suffix) not in present:
+            rows = _count_rows(path, suffix)
+            present[(kind, suffix)] = ExportedFile(kind, suffix, str(path.relative_to(run_dir)), rows)
+    config = load_run_config(store)
+    card = render_card(
+        title=f"syndgen dataset: {run_dir.resolve().name}",
+        files=sorted(present.values(), key=lambda f: (f.kind, f.to)),
+        config=config.public_dict(),
+        config_hash=store.get_meta("config_hash") or "",
+        kpis=compute_kpis(store),
+    )
+    atomic_write_text(run_dir / CARD_NAME, card)
+
+
+def _count_rows(path: Path, suffix: str) -> int:
+    if suffix == "jsonl":
+        with path.open(encoding="utf-8") as fh:
+            return sum(1 for line in fh if line.strip())
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)

@@ -1,0 +1,49 @@
+"""Run KPIs, computed from the store: the store is the source of truth, so these are always
+consistent with what was exported, across resumes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from syndgen.store import RunStore
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def compute_kpis(store: RunStore) -> dict[str, Any]:
+    samples = store.count("samples")
+    attempts = store.count("attempts")
+    seeds = store.count("outcomes")
+    wall_s = float(store.scalar("SELECT COALESCE(SUM(wall_s), 0) FROM sessions"))
+    prompt_tokens = int(store.scalar("SELECT COALESCE(SUM(prompt_tokens), 0) FROM outcomes"))
+    completion_tokens = int(store.scalar("SELECT COALESCE(SUM(completion_tokens), 0) FROM outcomes"))
+    by_reason = dict(
+        store.rows("SELECT reason, COUNT(*) FROM rejections GROUP BY reason ORDER BY COUNT(*) DESC")
+    )
+    by_stage = dict(store.rows("SELECT stage, COUNT(*) FROM rejections GROUP BY stage"))
+    scores = dict(store.rows("SELECT score, COUNT(*) FROM verdicts WHERE score IS NOT NULL GROUP BY score"))
+    first_try = int(store.scalar("SELECT COUNT(*) FROM samples WHERE attempt_no = 1"))
+    regenerated = int(store.scalar("SELECT COUNT(*) FROM attempts WHERE attempt_no = 2"))
+    rescued = int(store.scalar("SELECT COUNT(*) FROM samples WHERE attempt_no = 2"))
+    rejected_attempts = attempts - samples
+    return {
+        "samples": samples,
+        "attempts": attempts,
+        "seeds": seeds,
+        "rejected_attempts": rejected_attempts,
+        "rejection_rate": _ratio(rejected_attempts, attempts) if attempts else 0.0,
+        "rejections_by_reason": by_reason,
+        "rejections_by_stage": by_stage,
+        "accepted_first_try": first_try,
+        "regenerations": regenerated,
+        "regeneration_success_rate": _ratio(rescued, regenerated),
+        "score_histogram": {str(k): v for k, v in sorted(scores.items())},
+        "wall_seconds": round(wall_s, 2),
+        "seconds_per_valid_record": _ratio(wall_s, samples),
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "tokens_per_valid_record": _ratio(prompt_tokens + completion_tokens, samples),
+        "generated_tokens_per_valid_record": _ratio(completion_tokens, samples),
+    }

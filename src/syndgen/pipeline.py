@@ -1,0 +1,142 @@
+"""The runner: seeds in, one committed outcome per seed out, until enough samples are kept.
+
+Seeds are processed by a bounded pool of ``workers`` (1 by default; raise it to match a server's
+parallel slots). The runner submits seed ``i`` only while the samples kept plus the seeds in
+flight are fewer than ``count``, so the seeds processed are always the shortest prefix of the
+plan that yields ``count`` samples: the same config and seed give the same dataset whatever the
+parallelism, and a resumed run picks up exactly where the store ends. The attempt cap stops a
+weak model from looping forever: a seed is started only if its worst case (two attempts, or
+one without regeneration) still fits under the cap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from syndgen.config import RunConfig
+from syndgen.records import SeedOutcome
+from syndgen.rundir import open_run
+from syndgen.seeds.plan import topic_plan
+from syndgen.steps.question import normalise
+from syndgen.steps.record import Engine, process_seed
+from syndgen.store import RunStore
+
+ProgressCallback = Callable[[SeedOutcome, int, int], None]
+"""Called after each committed seed with (outcome, samples so far, attempts so far)."""
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    samples: int
+    attempts: int
+    target: int
+    attempt_cap: int
+    resumed_samples: int
+
+    @property
+    def complete(self) -> bool:
+        return self.samples >= self.target
+
+
+def run_pipeline(
+    config: RunConfig,
+    run_dir: Path,
+    *,
+    overwrite: bool = False,
+    engine: Engine | None = None,
+    on_outcome: ProgressCallback | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Run (or resume) ``config`` into ``run_dir``. Backends are built unless ``engine`` is given."""
+    store = open_run(run_dir, config, overwrite=overwrite)
+    own_engine = engine is None
+    try:
+        samples = store.count("samples")
+        resumed = samples
+        if on_start is not None:
+            on_start(samples, config.count)
+        if samples < config.count and store.count("attempts") < config.attempt_cap:
+            engine = engine or Engine.build(config)
+            store.start_session()
+            try:
+                _drive(config, store, engine, on_outcome)
+            finally:
+                store.end_session()
+        return RunResult(
+            run_dir=run_dir,
+            samples=store.count("samples"),
+            attempts=store.count("attempts"),
+            target=config.count,
+            attempt_cap=config.attempt_cap,
+            resumed_samples=resumed,
+        )
+    finally:
+        if own_engine and engine is not None:
+            engine.close()
+        store.close()
+
+
+def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: ProgressCallback | None) -> None:
+    done = store.finished_seeds()
+    known = store.question_keys()
+    known_lock = threading.Lock()
+    samples = store.count("samples")
+    attempts = store.count("attempts")
+    per_seed = 2 if config.quality.regenerate else 1
+    plan = (s for s in topic_plan(config.task.topics) if s.index not in done)
+
+    def is_known(key: str) -> bool:
+        with known_lock:
+            return key in known
+
+    inflight: dict[Future[SeedOutcome], int] = {}
+    with ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="syndgen") as pool:
+        try:
+            while True:
+                while (
+                    len(inflight) < config.workers
+                    and samples + len(inflight) < config.count
+                    and attempts + per_seed * (len(inflight) + 1) <= config.attempt_cap
+                ):
+                    seed = next(plan)
+                    inflight[pool.submit(process_seed, seed, engine, is_known)] = seed.index
+                if not inflight:
+                    return
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=lambda f: inflight[f]):
+                    inflight.pop(future)
+                    outcome = future.result()
+                    key = normalise(outcome.question.text) if outcome.question else None
+                    with known_lock:
+                        outcome = _dedupe(outcome, key, known)
+                        if outcome.sample is not None and key is not None:
+                            known.add(key)
+                    store.commit(outcome, key)
+                    samples += int(outcome.accepted)
+                    attempts += len(outcome.attempts)
+                    if on_outcome is not None:
+                        on_outcome(outcome, samples, attempts)
+        except BaseException:
+            for future in inflight:
+                future.cancel()
+            raise
+
+
+def _dedupe(outcome: SeedOutcome, key: str | None, known: set[str]) -> SeedOutcome:
+    """Reject an accepted sample whose question another seed already contributed."""
+    if outcome.sample is None or key is None or key not in known:
+        return outcome
+    from syndgen.records import Rejection
+
+    rejection = Rejection(
+        seed_index=outcome.seed.index,
+        attempt_no=outcome.sample.attempt.attempt_no,
+        stage="dedup",
+        reason="duplicate_question",
+        detail="the same question was accepted for an earlier seed",
+    )
+    return outcome.model_copy(update={"sample": None, "rejections": (*outcome.rejections, rejection)})

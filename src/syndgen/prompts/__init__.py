@@ -1,0 +1,106 @@
+"""Prompts are data: Jinja templates shipped in the package, overridable from config.
+
+A template renders to a chat: lines ``<<system>>``, ``<<user>>`` and ``<<assistant>>`` start a
+message. Users override a template by naming a file in the config's ``prompts`` mapping;
+``syndgen prompts show NAME`` previews one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from syndgen.errors import ConfigError, InputError
+from syndgen.records import Message
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_MARKER = re.compile(r"^<<(system|user|assistant)>>[ \t]*$", re.MULTILINE)
+
+#: Variables each template is rendered with, as shown by ``syndgen prompts show``.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "question": {"topic": "basic probability", "attributes": {}, "variant": 1},
+    "answer": {"question": "A die is rolled twice. What is the chance of two sixes?", "system_prompt": None},
+    "regenerate": {
+        "question": "A die is rolled twice. What is the chance of two sixes?",
+        "system_prompt": None,
+        "previous_answer": "1/6",
+        "previous_reasoning": "Each roll is 1/6.",
+        "score": 2,
+        "critique": "The rolls are independent; the probabilities multiply.",
+    },
+    "critic": {
+        "question": "A die is rolled twice. What is the chance of two sixes?",
+        "reasoning": "Each roll shows a six with probability 1/6; independent, so 1/6 * 1/6.",
+        "answer": "1/36",
+    },
+    "repair": {
+        "messages": [Message(role="user", content="Score this answer as JSON.")],
+        "raw": "I think it deserves a four",
+    },
+}
+
+
+def _clip(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in _TEMPLATES.glob("*.jinja"))
+
+
+class PromptSet:
+    """The templates of a run: the shipped ones, with the config's overrides on top."""
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        self.overrides = dict(overrides or {})
+        for name, path in self.overrides.items():
+            if name not in names():
+                raise ConfigError(
+                    f"prompts.{name}: no template of that name", hint=f"choose from {', '.join(names())}"
+                )
+            if not Path(path).is_file():
+                raise InputError(f"prompts.{name}: template file not found: {path}")
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+        self._env.filters["clip"] = _clip
+
+    def source(self, name: str) -> str:
+        if name in self.overrides:
+            return Path(self.overrides[name]).read_text(encoding="utf-8")
+        path = _TEMPLATES / f"{name}.jinja"
+        if not path.is_file():
+            raise InputError(f"unknown prompt '{name}'", hint=f"choose from {', '.join(names())}")
+        return path.read_text(encoding="utf-8")
+
+    def render(self, name: str, **variables: Any) -> tuple[Message, ...]:
+        try:
+            template = self._env.from_string(self.source(name))
+            text = template.render(**variables)
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"prompt '{name}': {exc}") from None
+        return split_messages(text, name)
+
+
+def split_messages(text: str, name: str = "prompt") -> tuple[Message, ...]:
+    """Cut rendered template text into messages at the ``<<role>>`` markers (pure)."""
+    parts = _MARKER.split(text)
+    if parts[0].strip():
+        raise ConfigError(
+            f"prompt '{name}': text before the first <<system>>/<<user>> marker",
+            hint="start every message with a line <<system>>, <<user>> or <<assistant>>",
+        )
+    messages = []
+    for role, content in zip(parts[1::2], parts[2::2], strict=True):
+        messages.append(Message(role=role, content=content.strip()))
+    if not messages or messages[-1].role != "user":
+        raise ConfigError(f"prompt '{name}': the last message must be a <<user>> message")
+    return tuple(messages)

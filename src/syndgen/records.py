@@ -1,0 +1,130 @@
+"""Immutable value types that flow through the pipeline.
+
+A seed becomes a question, the question gets one or two attempts, each attempt gets a verdict,
+and the seed ends as exactly one :class:`SeedOutcome`: an accepted :class:`Sample` or only
+:class:`Rejection` records. Nothing is dropped silently; a rejected attempt is what DPO needs as
+``rejected``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Message(_Frozen):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Usage(_Frozen):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class Seed(_Frozen):
+    """One unit of the seed plan: what a record should be about."""
+
+    index: int = Field(ge=0)
+    topic: str
+    variant: int = Field(default=1, ge=1, description="round over the topic list, 1-based")
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class Question(_Frozen):
+    """The instruction a seed turned into; the prompt side of SFT and DPO."""
+
+    text: str
+    model: str
+    usage: Usage = Usage()
+    latency_s: float = 0.0
+
+
+class Attempt(_Frozen):
+    """One generation of an answer, with its reasoning trace split out."""
+
+    seed_index: int
+    attempt_no: int = Field(ge=1)
+    messages: tuple[Message, ...]
+    raw_text: str
+    reasoning: str
+    answer: str
+    usage: Usage
+    latency_s: float
+    model: str
+    finish_reason: str | None = None
+
+
+class Verdict(_Frozen):
+    """The critic's judgement of one attempt. ``score`` is None when it could not be parsed."""
+
+    seed_index: int
+    attempt_no: int
+    score: int | None = Field(default=None, ge=1, le=5)
+    rationale: str
+    critic_model: str
+    raw_text: str
+    usage: Usage = Usage()
+    latency_s: float = 0.0
+    repaired: bool = False
+
+    @property
+    def parsed(self) -> bool:
+        return self.score is not None
+
+
+class Rejection(_Frozen):
+    seed_index: int
+    attempt_no: int | None = None
+    stage: Literal["question", "filter", "critic", "backend", "dedup"]
+    reason: str
+    detail: str = ""
+
+
+class Sample(_Frozen):
+    """An accepted record with its lineage: which seed, question, attempt and verdict."""
+
+    seed: Seed
+    question: Question
+    attempt: Attempt
+    verdict: Verdict
+
+
+class SeedOutcome(_Frozen):
+    """Everything that happened to one seed; the store writes it in one transaction."""
+
+    seed: Seed
+    question: Question | None
+    attempts: tuple[Attempt, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
+    sample: Sample | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def accepted(self) -> bool:
+        return self.sample is not None
+
+    @property
+    def usage(self) -> Usage:
+        total = self.question.usage if self.question else Usage()
+        for a in self.attempts:
+            total = total + a.usage
+        for v in self.verdicts:
+            total = total + v.usage
+        return total

@@ -1,0 +1,1 @@
+"""Seed plans: what each record should be about."""

@@ -1,0 +1,1 @@
+"""Pipeline steps: each one is a plain callable over records."""

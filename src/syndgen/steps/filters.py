@@ -1,0 +1,28 @@
+"""Cheap filters that run before the critic: each returns a rejection reason or None (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from syndgen.config import QualityConfig, TaskConfig
+from syndgen.records import Attempt
+
+Filter = Callable[[Attempt], "tuple[str, str] | None"]
+
+
+def check_attempt(attempt: Attempt, task: TaskConfig, quality: QualityConfig) -> tuple[str, str] | None:
+    """The first failed check as ``(reason, detail)``, or None when the attempt may be judged."""
+    if attempt.finish_reason == "length":
+        return "truncated", "the output hit the token limit before it ended"
+    if attempt.finish_reason == "unclosed_think":
+        return "truncated", "the reasoning trace was opened and never closed"
+    if not attempt.answer.strip():
+        return "empty_answer", "no answer after the reasoning trace"
+    if quality.require_reasoning and not attempt.reasoning.strip():
+        return "missing_reasoning", "no reasoning trace"
+    size = len(attempt.answer)
+    if size < task.min_answer_chars:
+        return "too_short", f"answer has {size} characters, minimum {task.min_answer_chars}"
+    if size > task.max_answer_chars:
+        return "too_long", f"answer has {size} characters, maximum {task.max_answer_chars}"
+    return None

@@ -1,0 +1,241 @@
+"""The run store: one SQLite file in the run folder, the single source of truth.
+
+Each seed's outcome (question, attempts, verdicts, rejections, sample) is written in one
+transaction, so a run killed at any moment (even ``kill -9``) leaves either the whole seed or
+none of it; resuming redoes only unfinished seeds, and nothing is lost or duplicated. Tables are
+append-only; schema changes are a list of migration functions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from syndgen.errors import RunStateError
+from syndgen.records import SeedOutcome
+
+STORE_NAME = "run.sqlite"
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE outcomes (
+            seed_index INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            question TEXT,
+            accepted INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            elapsed_s REAL NOT NULL,
+            committed_at REAL NOT NULL,
+            outcome_json TEXT NOT NULL
+        );
+        CREATE TABLE attempts (
+            seed_index INTEGER NOT NULL REFERENCES outcomes(seed_index),
+            attempt_no INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            reasoning TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            latency_s REAL NOT NULL,
+            finish_reason TEXT,
+            PRIMARY KEY (seed_index, attempt_no)
+        );
+        CREATE TABLE verdicts (
+            seed_index INTEGER NOT NULL REFERENCES outcomes(seed_index),
+            attempt_no INTEGER NOT NULL,
+            score INTEGER,
+            rationale TEXT NOT NULL,
+            critic_model TEXT NOT NULL,
+            PRIMARY KEY (seed_index, attempt_no)
+        );
+        CREATE TABLE rejections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            seed_index INTEGER NOT NULL REFERENCES outcomes(seed_index),
+            attempt_no INTEGER,
+            stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE TABLE samples (
+            seed_index INTEGER PRIMARY KEY REFERENCES outcomes(seed_index),
+            attempt_no INTEGER NOT NULL,
+            question_key TEXT NOT NULL,
+            score INTEGER NOT NULL
+        );
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started_at REAL NOT NULL,
+            wall_s REAL NOT NULL DEFAULT 0,
+            finished INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+
+
+class RunStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        migrate(self.db)
+        self._session: int | None = None
+        self._session_start = 0.0
+
+    # ----------------------------------------------------------------- opening
+
+    @classmethod
+    def open_existing(cls, run_dir: Path) -> RunStore:
+        path = run_dir / STORE_NAME
+        if not path.is_file():
+            raise RunStateError(
+                f"{run_dir} is not a syndgen run folder (no {STORE_NAME})",
+                hint="give the --out folder of a run",
+            )
+        return cls(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ----------------------------------------------------------------- meta
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    def config(self) -> dict[str, Any]:
+        raw = self.get_meta("config")
+        return json.loads(raw) if raw else {}
+
+    # ----------------------------------------------------------------- sessions
+
+    def start_session(self) -> None:
+        self._session_start = time.time()
+        cur = self.db.execute("INSERT INTO sessions(started_at) VALUES(?)", (self._session_start,))
+        self._session = cur.lastrowid
+
+    def _touch_session(self, finished: bool = False) -> None:
+        if self._session is None:
+            return
+        self.db.execute(
+            "UPDATE sessions SET wall_s = ?, finished = ? WHERE id = ?",
+            (time.time() - self._session_start, int(finished), self._session),
+        )
+
+    def end_session(self) -> None:
+        self._touch_session(finished=True)
+        self._session = None
+
+    # ----------------------------------------------------------------- writing
+
+    def commit(self, outcome: SeedOutcome, question_key: str | None) -> None:
+        """Write one seed's outcome, all of it or nothing."""
+        usage = outcome.usage
+        seed = outcome.seed
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "INSERT INTO outcomes VALUES(?,?,?,?,?,?,?,?,?,?)",
+                (
+                    seed.index,
+                    seed.topic,
+                    outcome.question.text if outcome.question else None,
+                    int(outcome.accepted),
+                    len(outcome.attempts),
+                    usage.prompt_tokens,
+                    usage.completion_tokens,
+                    outcome.elapsed_s,
+                    time.time(),
+                    outcome.model_dump_json(),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO attempts VALUES(?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        a.seed_index,
+                        a.attempt_no,
+                        a.model,
+                        a.reasoning,
+                        a.answer,
+                        a.usage.prompt_tokens,
+                        a.usage.completion_tokens,
+                        a.latency_s,
+                        a.finish_reason,
+                    )
+                    for a in outcome.attempts
+                ],
+            )
+            db.executemany(
+                "INSERT INTO verdicts VALUES(?,?,?,?,?)",
+                [
+                    (v.seed_index, v.attempt_no, v.score, v.rationale, v.critic_model)
+                    for v in outcome.verdicts
+                ],
+            )
+            db.executemany(
+                "INSERT INTO rejections(seed_index, attempt_no, stage, reason, detail) VALUES(?,?,?,?,?)",
+                [(r.seed_index, r.attempt_no, r.stage, r.reason, r.detail) for r in outcome.rejections],
+            )
+            if outcome.sample is not None:
+                sample = outcome.sample
+                db.execute(
+                    "INSERT INTO samples VALUES(?,?,?,?)",
+                    (seed.index, sample.attempt.attempt_no, question_key or "", sample.verdict.score),
+                )
+            self._touch_session()
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # ----------------------------------------------------------------- reading
+
+    def finished_seeds(self) -> set[int]:
+        return {int(r[0]) for r in self.db.execute("SELECT seed_index FROM outcomes")}
+
+    def question_keys(self) -> set[str]:
+        return {str(r[0]) for r in self.db.execute("SELECT question_key FROM samples")}
+
+    def count(self, table: str) -> int:
+        if table not in {"outcomes", "attempts", "verdicts", "rejections", "samples"}:
+            raise ValueError(table)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def outcomes(self) -> Iterator[SeedOutcome]:
+        """Every stored outcome in seed order."""
+        for (blob,) in self.db.execute("SELECT outcome_json FROM outcomes ORDER BY seed_index"):
+            yield SeedOutcome.model_validate_json(blob)
+
+    def scalar(self, sql: str, *args: Any) -> Any:
+        return self.db.execute(sql, args).fetchone()[0]
+
+    def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return list(self.db.execute(sql, args).fetchall())

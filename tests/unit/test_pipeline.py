@@ -1,0 +1,203 @@
+"""Control flow of the runner, driven by a scripted fake backend."""
+
+import json
+import sqlite3
+
+import pytest
+from fakes import FakeBackend, scripted, stage_of, topic_of
+
+from syndgen.config import RunConfig
+from syndgen.errors import BackendError, RunStateError
+from syndgen.export.run_export import export_run
+from syndgen.kpis import compute_kpis
+from syndgen.pipeline import run_pipeline
+from syndgen.prompts import PromptSet
+from syndgen.steps.record import Engine
+from syndgen.store import RunStore
+
+TOPICS = [f"topic {i}" for i in range(50)]
+
+
+def make(config, responder, critic_responder=None):
+    gen = FakeBackend(responder)
+    critic = FakeBackend(critic_responder) if critic_responder else gen
+    return Engine(config=config, prompts=PromptSet(), generator=gen, critic=critic)
+
+
+def cfg(**kw):
+    return RunConfig(task={"topics": TOPICS}, **kw)
+
+
+def samples_in(run_dir):
+    db = sqlite3.connect(run_dir / "run.sqlite")
+    return [r[0] for r in db.execute("SELECT seed_index FROM samples ORDER BY seed_index")]
+
+
+def test_all_good_run(tmp_path):
+    config = cfg(count=4)
+    engine = make(config, scripted())
+    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    assert (result.samples, result.attempts, result.complete) == (4, 4, True)
+    assert samples_in(tmp_path / "r") == [0, 1, 2, 3]
+    stages = [stage_of(r) for r in engine.generator.requests]
+    assert stages == ["question", "answer", "critic"] * 4
+
+
+def test_low_score_gets_one_regeneration_that_sees_the_critique(tmp_path):
+    def score(request):
+        last = request.messages[-1].content
+        return '{"rationale": "wrong", "score": 5}' if "fixed" in last else '{"rationale": "Step 2 adds instead of subtracting", "score": 2}'
+
+    def answer(request):
+        return "<think>redo</think>fixed answer" if stage_of(request) == "regenerate" else "<think>x</think>first answer"
+
+    config = cfg(count=2)
+    engine = make(config, scripted(score=score, answer=answer))
+    run_pipeline(config, tmp_path / "r", engine=engine)
+    regen = [r for r in engine.generator.requests if stage_of(r) == "regenerate"]
+    assert len(regen) == 2
+    assert "Step 2 adds instead of subtracting" in regen[0].messages[-1].content
+    assert regen[0].messages[-2].content == "first answer"  # the previous attempt is shown
+    store = RunStore.open_existing(tmp_path / "r")
+    kpis = compute_kpis(store)
+    assert kpis["rejections_by_reason"] == {"low_score": 2}
+    assert kpis["accepted_first_try"] == 0 and kpis["regeneration_success_rate"] == 1.0
+    store.close()
+    files = export_run(tmp_path / "r", formats=["dpo"], to=["jsonl"])
+    rows = [json.loads(line) for line in (tmp_path / "r" / files[0].path).read_text().splitlines()]
+    assert [(r["chosen_score"], r["rejected_score"]) for r in rows] == [(5, 2), (5, 2)]
+    assert rows[0]["rejected"][0]["content"].endswith("first answer")
+
+
+def test_still_failing_after_regeneration_is_rejected_and_cap_stops_the_run(tmp_path):
+    config = cfg(count=3, max_attempts=7)
+    engine = make(config, scripted(score=lambda r: '{"rationale": "bad", "score": 1}'))
+    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    assert result.samples == 0 and not result.complete
+    assert result.attempts <= 7
+    assert result.attempts == 6  # three seeds of two attempts; a fourth could exceed the cap
+
+
+def test_unparseable_verdict_gets_one_repair_then_counts_as_rejection(tmp_path):
+    def score(request):
+        return "no idea" if stage_of(request) == "critic" else "still no idea"
+
+    config = cfg(count=1, max_attempts=2, quality={"regenerate": False})
+    engine = make(config, scripted(score=score))
+    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    assert result.samples == 0
+    stages = [stage_of(r) for r in engine.generator.requests]
+    assert stages.count("repair") == 2 and stages.count("critic") == 2
+    store = RunStore.open_existing(tmp_path / "r")
+    assert compute_kpis(store)["rejections_by_reason"] == {"unparseable_verdict": 2}
+    store.close()
+
+
+def test_repair_that_parses_is_a_normal_verdict(tmp_path):
+    config = cfg(count=1)
+    engine = make(config, scripted(score=lambda r: "hmm" if stage_of(r) == "critic" else '{"rationale":"ok","score":4}'))
+    assert run_pipeline(config, tmp_path / "r", engine=engine).samples == 1
+
+
+def test_filters_run_before_the_critic(tmp_path):
+    answers = iter(["<think>never closed", "no trace at all", "<think>ok</think>", "<think>fine</think>A full answer."])
+    config = cfg(count=1, max_attempts=10)
+    engine = make(config, scripted(answer=lambda r: next(answers)))
+    run_pipeline(config, tmp_path / "r", engine=engine)
+    store = RunStore.open_existing(tmp_path / "r")
+    reasons = compute_kpis(store)["rejections_by_reason"]
+    store.close()
+    assert reasons == {"truncated": 1, "missing_reasoning": 1, "empty_answer": 1}
+    critic_calls = [r for r in engine.generator.requests if stage_of(r) == "critic"]
+    assert len(critic_calls) == 1  # only the good answer reached the critic
+
+
+def test_bad_and_duplicate_questions_are_rejected(tmp_path):
+    config = RunConfig(count=2, task={"topics": ["a", "b", "c", "d"]})
+    questions = iter(["", "Compute this", "What is 2+2?", "what is 2 + 2 ?", "What is 3+3?"])
+    engine = make(config, scripted(question=lambda r: next(questions)))
+    run_pipeline(config, tmp_path / "r", engine=engine)
+    store = RunStore.open_existing(tmp_path / "r")
+    assert compute_kpis(store)["rejections_by_reason"] == {
+        "empty_question": 1, "not_a_question": 1, "duplicate_question": 1,
+    }
+    store.close()
+    assert samples_in(tmp_path / "r") == [2, 4]
+
+
+def test_record_level_backend_error_rejects_only_that_record(tmp_path):
+    calls = {"n": 0}
+
+    def answer(request):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise BackendError("prompt too long", record_level=True)
+        return "<think>ok</think>A fine answer."
+
+    config = cfg(count=2)
+    result = run_pipeline(config, tmp_path / "r", engine=make(config, scripted(answer=answer)))
+    assert result.samples == 2
+    store = RunStore.open_existing(tmp_path / "r")
+    assert compute_kpis(store)["rejections_by_reason"] == {"backend_error": 1}
+    store.close()
+
+
+def test_crash_then_resume_loses_and_duplicates_nothing(tmp_path):
+    config = cfg(count=6)
+    calls = {"n": 0}
+
+    def dying(request):
+        calls["n"] += 1
+        if calls["n"] > 10:  # mid-way through the fourth seed
+            raise BackendError("server went away")
+        return scripted()(request)
+
+    with pytest.raises(BackendError):
+        run_pipeline(config, tmp_path / "r", engine=make(config, dying))
+    assert samples_in(tmp_path / "r") == [0, 1, 2]
+    result = run_pipeline(config, tmp_path / "r", engine=make(config, scripted()))
+    assert result.resumed_samples == 3
+    assert samples_in(tmp_path / "r") == [0, 1, 2, 3, 4, 5]
+    # a finished run run again does no work
+    engine = make(config, scripted())
+    assert run_pipeline(config, tmp_path / "r", engine=engine).samples == 6
+    assert engine.generator.requests == []
+
+
+def test_larger_count_extends_the_run(tmp_path):
+    run_pipeline(cfg(count=2), tmp_path / "r", engine=make(cfg(count=2), scripted()))
+    run_pipeline(cfg(count=5), tmp_path / "r", engine=make(cfg(count=5), scripted()))
+    assert samples_in(tmp_path / "r") == [0, 1, 2, 3, 4]
+
+
+def test_different_config_needs_overwrite(tmp_path):
+    run_pipeline(cfg(count=1), tmp_path / "r", engine=make(cfg(count=1), scripted()))
+    other = cfg(count=1, seed=9)
+    with pytest.raises(RunStateError, match="different config"):
+        run_pipeline(other, tmp_path / "r", engine=make(other, scripted()))
+    assert run_pipeline(other, tmp_path / "r", overwrite=True, engine=make(other, scripted())).samples == 1
+
+
+def test_foreign_folder_is_never_touched(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep")
+    with pytest.raises(RunStateError, match="not empty"):
+        run_pipeline(cfg(count=1), tmp_path, overwrite=True, engine=make(cfg(count=1), scripted()))
+    assert (tmp_path / "mine.txt").read_text() == "keep"
+
+
+def test_parallel_workers_give_the_same_dataset_as_one(tmp_path):
+    def flaky_score(request):
+        text = request.messages[-1].content
+        return '{"rationale": "x", "score": %d}' % (2 if "topic 1 " in text or "topic 4 " in text else 5)
+
+    def question(request):
+        return f"What about {topic_of(request)} ?"
+
+    results = []
+    for workers, name in ((1, "a"), (4, "b")):
+        config = cfg(count=5, workers=workers, quality={"regenerate": False})
+        run_pipeline(config, tmp_path / name, engine=make(config, scripted(score=flaky_score, question=question)))
+        export_run(tmp_path / name, formats=["sft"], to=["jsonl"])
+        results.append((tmp_path / name / "data" / "sft.jsonl").read_text())
+    assert results[0] == results[1]
+    assert samples_in(tmp_path / "b") == [0, 2, 3, 5, 6]
