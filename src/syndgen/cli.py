@@ -79,14 +79,17 @@ def _execute(
         if done:
             err_console.print(f"resuming {run_dir}: {done}/{target} samples already kept")
         progress.update(task_id, completed=done)
+        progress.start()  # only once the run folder and the models are known to be good
 
     def on_outcome(outcome: SeedOutcome, samples: int, attempts: int) -> None:
         progress.update(
             task_id, completed=min(samples, config.count), attempts=attempts, rejected=attempts - samples
         )
 
-    with progress:
+    try:
         result = run_pipeline(config, run_dir, overwrite=overwrite, on_outcome=on_outcome, on_start=on_start)
+    finally:
+        progress.stop()
     files = export_run(run_dir)
     _print_summary(result, [f.path for f in files])
 

@@ -6,7 +6,8 @@ flight are fewer than ``count``, so the seeds processed are always the shortest 
 plan that yields ``count`` samples: the same config and seed give the same dataset whatever the
 parallelism, and a resumed run picks up exactly where the store ends. The attempt cap stops a
 weak model from looping forever: a seed is started only if its worst case (two attempts, or
-one without regeneration) still fits under the cap.
+one without regeneration) still fits under the cap, and no more seeds are started than the cap
+either, so a model whose questions are all rejected (before any attempt) stops too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from syndgen.store import RunStore
 
 ProgressCallback = Callable[[SeedOutcome, int, int], None]
 """Called after each committed seed with (outcome, samples so far, attempts so far)."""
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -57,10 +59,14 @@ def run_pipeline(
     try:
         samples = store.count("samples")
         resumed = samples
+        budget_left = max(store.count("attempts"), store.count("outcomes")) < config.attempt_cap
+        work = samples < config.count and budget_left
+        if work and engine is None:
+            engine = Engine.build(config)  # loads models: fails fast on a bad model or server
         if on_start is not None:
             on_start(samples, config.count)
-        if samples < config.count and store.count("attempts") < config.attempt_cap:
-            engine = engine or Engine.build(config)
+        if work:
+            assert engine is not None
             store.start_session()
             try:
                 _drive(config, store, engine, on_outcome)
@@ -86,6 +92,7 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
     known_lock = threading.Lock()
     samples = store.count("samples")
     attempts = store.count("attempts")
+    seeds = len(done)
     per_seed = 2 if config.quality.regenerate else 1
     plan = (s for s in topic_plan(config.task.topics) if s.index not in done)
 
@@ -101,6 +108,7 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                     len(inflight) < config.workers
                     and samples + len(inflight) < config.count
                     and attempts + per_seed * (len(inflight) + 1) <= config.attempt_cap
+                    and seeds + len(inflight) < config.attempt_cap
                 ):
                     seed = next(plan)
                     inflight[pool.submit(process_seed, seed, engine, is_known)] = seed.index
@@ -117,6 +125,7 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                             known.add(key)
                     store.commit(outcome, key)
                     samples += int(outcome.accepted)
+                    seeds += 1
                     attempts += len(outcome.attempts)
                     if on_outcome is not None:
                         on_outcome(outcome, samples, attempts)

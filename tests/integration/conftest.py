@@ -16,10 +16,22 @@ SMALL = {
     "seed": 7,
     "max_attempts": 30,
     "task": {"topics": ["rates and speed", "percentages and discounts", "unit conversion"]},
-    "generator": {"backend": "llamacpp", "model": "smollm2", "temperature": 0.7, "max_tokens": 200,
-                  "max_reasoning_chars": 300, "n_ctx": 2048},
-    "critic": {"backend": "llamacpp", "model": "smollm2", "temperature": 0.0, "max_tokens": 120,
-               "max_reasoning_chars": 300, "n_ctx": 2048},
+    "generator": {
+        "backend": "llamacpp",
+        "model": "smollm2",
+        "temperature": 0.7,
+        "max_tokens": 200,
+        "max_reasoning_chars": 300,
+        "n_ctx": 2048,
+    },
+    "critic": {
+        "backend": "llamacpp",
+        "model": "smollm2",
+        "temperature": 0.0,
+        "max_tokens": 120,
+        "max_reasoning_chars": 300,
+        "n_ctx": 2048,
+    },
 }
 
 

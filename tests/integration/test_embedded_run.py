@@ -40,15 +40,24 @@ def test_run_reaches_count_with_reasoning_and_verdicts(embedded_run: Path, small
     # Every regeneration followed a rejected first attempt.
     regen = db.execute("SELECT seed_index FROM attempts WHERE attempt_no = 2").fetchall()
     for (seed_index,) in regen:
-        assert db.execute(
-            "SELECT COUNT(*) FROM rejections WHERE seed_index = ? AND attempt_no = 1", (seed_index,)
-        ).fetchone()[0] == 1
+        assert (
+            db.execute(
+                "SELECT COUNT(*) FROM rejections WHERE seed_index = ? AND attempt_no = 1", (seed_index,)
+            ).fetchone()[0]
+            == 1
+        )
 
 
 def test_kpis_are_stored_and_consistent(embedded_run: Path):
     info = inspect_run(embedded_run)
-    for key in ("samples", "attempts", "rejection_rate", "rejections_by_reason",
-                "seconds_per_valid_record", "tokens_per_valid_record"):
+    for key in (
+        "samples",
+        "attempts",
+        "rejection_rate",
+        "rejections_by_reason",
+        "seconds_per_valid_record",
+        "tokens_per_valid_record",
+    ):
         assert key in info
     assert info["rejection_rate"] == round((info["attempts"] - info["samples"]) / info["attempts"], 4)
     assert sum(info["rejections_by_reason"].values()) >= info["attempts"] - info["samples"]

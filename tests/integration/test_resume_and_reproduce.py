@@ -45,7 +45,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(
     assert partial["samples"] < 3
 
     resumed = syndgen("run", str(small_config_path), "--out", str(run_dir))
-    out, err = resumed.communicate(timeout=900)
+    _out, err = resumed.communicate(timeout=900)
     assert resumed.returncode == 0, err.decode()
     assert b"resuming" in err
 

@@ -32,9 +32,15 @@ def tiny_model(tokenizer):
 
     torch.manual_seed(0)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=2048,
-        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=2048,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
     return LlamaForCausalLM(config)
 
@@ -43,10 +49,18 @@ def test_sft_trainer_trains_on_the_sft_export(embedded_run: Path, tokenizer, tmp
     from trl import SFTConfig, SFTTrainer
 
     data = load_dataset("parquet", data_files=str(embedded_run / "data" / "sft.parquet"), split="train")
-    args = SFTConfig(output_dir=str(tmp_path), max_steps=1, per_device_train_batch_size=2,
-                     report_to="none", save_strategy="no", use_cpu=True, max_length=512)
-    trainer = SFTTrainer(model=tiny_model(tokenizer), args=args, train_dataset=data,
-                         processing_class=tokenizer)
+    args = SFTConfig(
+        output_dir=str(tmp_path),
+        max_steps=1,
+        per_device_train_batch_size=2,
+        report_to="none",
+        save_strategy="no",
+        use_cpu=True,
+        max_length=512,
+    )
+    trainer = SFTTrainer(
+        model=tiny_model(tokenizer), args=args, train_dataset=data, processing_class=tokenizer
+    )
     result = trainer.train()
     assert math.isfinite(result.training_loss) and result.training_loss > 0
 
@@ -57,9 +71,21 @@ def test_dpo_trainer_trains_on_the_dpo_export(embedded_run: Path, tokenizer, tmp
     path = embedded_run / "data" / "dpo.jsonl"
     assert path.exists(), "the shared run produced no DPO pair"
     data = load_dataset("json", data_files=str(path), split="train")
-    args = DPOConfig(output_dir=str(tmp_path), max_steps=1, per_device_train_batch_size=1,
-                     report_to="none", save_strategy="no", use_cpu=True, max_length=512)
-    trainer = DPOTrainer(model=tiny_model(tokenizer), ref_model=tiny_model(tokenizer), args=args,
-                         train_dataset=data, processing_class=tokenizer)
+    args = DPOConfig(
+        output_dir=str(tmp_path),
+        max_steps=1,
+        per_device_train_batch_size=1,
+        report_to="none",
+        save_strategy="no",
+        use_cpu=True,
+        max_length=512,
+    )
+    trainer = DPOTrainer(
+        model=tiny_model(tokenizer),
+        ref_model=tiny_model(tokenizer),
+        args=args,
+        train_dataset=data,
+        processing_class=tokenizer,
+    )
     result = trainer.train()
     assert math.isfinite(result.training_loss)

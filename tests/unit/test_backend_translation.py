@@ -25,7 +25,9 @@ def test_llamacpp_kwargs_json_and_think():
     assert kw["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
     assert (kw["max_tokens"], kw["temperature"], kw["seed"]) == (64, 0.2, 7)
     assert "response_format" not in kw and "grammar_text" not in kw
-    kw = llamacpp.build_kwargs(REQ.model_copy(update={"response_format": ResponseFormat(kind="json", schema=SCHEMA)}), cfg)
+    kw = llamacpp.build_kwargs(
+        REQ.model_copy(update={"response_format": ResponseFormat(kind="json", schema=SCHEMA)}), cfg
+    )
     assert kw["response_format"] == {"type": "json_object", "schema": SCHEMA}
     kw = llamacpp.build_kwargs(REQ.model_copy(update={"response_format": ResponseFormat(kind="think")}), cfg)
     assert "[^<]{8,300}" in kw["grammar_text"]
@@ -68,10 +70,14 @@ def test_openai_kwargs_structured_output_modes():
         req, openai_compat.Config(backend="openai", model="m", structured_output="json_object")
     )
     assert kw["response_format"] == {"type": "json_object", "schema": SCHEMA}
-    kw = openai_compat.build_kwargs(req, openai_compat.Config(backend="openai", model="m", structured_output="none"))
+    kw = openai_compat.build_kwargs(
+        req, openai_compat.Config(backend="openai", model="m", structured_output="none")
+    )
     assert "response_format" not in kw
     think = REQ.model_copy(update={"response_format": ResponseFormat(kind="think")})
-    assert "response_format" not in openai_compat.build_kwargs(think, openai_compat.Config(backend="openai", model="m"))
+    assert "response_format" not in openai_compat.build_kwargs(
+        think, openai_compat.Config(backend="openai", model="m")
+    )
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
@@ -82,7 +88,12 @@ def test_openai_parse_reasoning_fields(field):
         "usage": {"prompt_tokens": 3, "completion_tokens": 9},
     }
     resp = openai_compat.parse_completion(raw, "x", 1.0)
-    assert (resp.text, resp.reasoning, resp.model, resp.usage.completion_tokens) == ("4", "2+2", "deepseek-reasoner", 9)
+    assert (resp.text, resp.reasoning, resp.model, resp.usage.completion_tokens) == (
+        "4",
+        "2+2",
+        "deepseek-reasoner",
+        9,
+    )
 
 
 def test_openai_key_resolution(monkeypatch):
@@ -116,7 +127,13 @@ def test_openai_error_translation():
 def test_ollama_kwargs_context_thinking_and_format():
     cfg = ollama.Config(backend="ollama", model="deepseek-r1:1.5b", num_ctx=16384)
     kw = ollama.build_kwargs(REQ, cfg, think=True)
-    assert kw["options"] == {"temperature": 0.2, "top_p": 0.95, "num_predict": 64, "num_ctx": 16384, "seed": 7}
+    assert kw["options"] == {
+        "temperature": 0.2,
+        "top_p": 0.95,
+        "num_predict": 64,
+        "num_ctx": 16384,
+        "seed": 7,
+    }
     assert kw["think"] is True and kw["stream"] is False and "format" not in kw
     fmt = REQ.model_copy(update={"response_format": ResponseFormat(kind="json", schema=SCHEMA)})
     kw = ollama.build_kwargs(fmt, cfg, think=True)
@@ -135,7 +152,10 @@ def test_ollama_parse_documented_response():
     }
     resp = ollama.parse_response(raw, "x", 0.3)
     assert (resp.text, resp.reasoning, resp.usage.prompt_tokens, resp.usage.completion_tokens) == (
-        "The answer is 4.", "2 plus 2", 26, 290,
+        "The answer is 4.",
+        "2 plus 2",
+        26,
+        290,
     )
 
 

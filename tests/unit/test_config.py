@@ -109,9 +109,7 @@ def test_config_hash_ignores_count_and_export_but_not_model():
 
 
 def test_api_key_never_in_public_dict_or_hash(monkeypatch):
-    cfg = parse_config(
-        {"generator": {"backend": "openai", "model": "m", "api_key": "sk-secret-123"}}
-    )
+    cfg = parse_config({"generator": {"backend": "openai", "model": "m", "api_key": "sk-secret-123"}})
     assert "sk-secret-123" not in str(cfg.public_dict())
     assert "sk-secret-123" not in repr(cfg)
     other = parse_config({"generator": {"backend": "openai", "model": "m", "api_key": "sk-other"}})

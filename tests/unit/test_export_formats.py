@@ -4,8 +4,15 @@ from syndgen.records import Attempt, Message, Question, Rejection, Sample, Seed,
 
 def attempt(no, reasoning, answer):
     return Attempt(
-        seed_index=3, attempt_no=no, messages=(Message(role="user", content="Q?"),), raw_text="",
-        reasoning=reasoning, answer=answer, usage=Usage(), latency_s=0.1, model="gen",
+        seed_index=3,
+        attempt_no=no,
+        messages=(Message(role="user", content="Q?"),),
+        raw_text="",
+        reasoning=reasoning,
+        answer=answer,
+        usage=Usage(),
+        latency_s=0.1,
+        model="gen",
     )
 
 
@@ -18,10 +25,18 @@ def outcome(regenerated=True):
     q = Question(text="Q?", model="gen")
     first, second = attempt(1, "bad steps", "wrong"), attempt(2, "good steps", "right")
     if not regenerated:
-        return SeedOutcome(seed=seed, question=q, attempts=(second,), verdicts=(verdict(2, 5),),
-                           sample=Sample(seed=seed, question=q, attempt=second, verdict=verdict(2, 5)))
+        return SeedOutcome(
+            seed=seed,
+            question=q,
+            attempts=(second,),
+            verdicts=(verdict(2, 5),),
+            sample=Sample(seed=seed, question=q, attempt=second, verdict=verdict(2, 5)),
+        )
     return SeedOutcome(
-        seed=seed, question=q, attempts=(first, second), verdicts=(verdict(1, 2), verdict(2, 5)),
+        seed=seed,
+        question=q,
+        attempts=(first, second),
+        verdicts=(verdict(1, 2), verdict(2, 5)),
         rejections=(Rejection(seed_index=3, attempt_no=1, stage="critic", reason="low_score"),),
         sample=Sample(seed=seed, question=q, attempt=second, verdict=verdict(2, 5)),
     )
@@ -29,8 +44,12 @@ def outcome(regenerated=True):
 
 def rejected_only():
     seed = Seed(index=4, topic="t")
-    return SeedOutcome(seed=seed, question=Question(text="Z?", model="gen"), attempts=(attempt(1, "x", "y"),),
-                       rejections=(Rejection(seed_index=4, attempt_no=1, stage="critic", reason="low_score"),))
+    return SeedOutcome(
+        seed=seed,
+        question=Question(text="Z?", model="gen"),
+        attempts=(attempt(1, "x", "y"),),
+        rejections=(Rejection(seed_index=4, attempt_no=1, stage="critic", reason="low_score"),),
+    )
 
 
 def test_sft_inline_strip_field():

@@ -4,8 +4,8 @@ import json
 import sqlite3
 
 import pytest
-from fakes import FakeBackend, scripted, stage_of, topic_of
 
+from fakes import FakeBackend, scripted, stage_of, topic_of
 from syndgen.config import RunConfig
 from syndgen.errors import BackendError, RunStateError
 from syndgen.export.run_export import export_run
@@ -46,10 +46,18 @@ def test_all_good_run(tmp_path):
 def test_low_score_gets_one_regeneration_that_sees_the_critique(tmp_path):
     def score(request):
         last = request.messages[-1].content
-        return '{"rationale": "wrong", "score": 5}' if "fixed" in last else '{"rationale": "Step 2 adds instead of subtracting", "score": 2}'
+        return (
+            '{"rationale": "wrong", "score": 5}'
+            if "fixed" in last
+            else '{"rationale": "Step 2 adds instead of subtracting", "score": 2}'
+        )
 
     def answer(request):
-        return "<think>redo</think>fixed answer" if stage_of(request) == "regenerate" else "<think>x</think>first answer"
+        return (
+            "<think>redo</think>fixed answer"
+            if stage_of(request) == "regenerate"
+            else "<think>x</think>first answer"
+        )
 
     config = cfg(count=2)
     engine = make(config, scripted(score=score, answer=answer))
@@ -95,12 +103,16 @@ def test_unparseable_verdict_gets_one_repair_then_counts_as_rejection(tmp_path):
 
 def test_repair_that_parses_is_a_normal_verdict(tmp_path):
     config = cfg(count=1)
-    engine = make(config, scripted(score=lambda r: "hmm" if stage_of(r) == "critic" else '{"rationale":"ok","score":4}'))
+    engine = make(
+        config, scripted(score=lambda r: "hmm" if stage_of(r) == "critic" else '{"rationale":"ok","score":4}')
+    )
     assert run_pipeline(config, tmp_path / "r", engine=engine).samples == 1
 
 
 def test_filters_run_before_the_critic(tmp_path):
-    answers = iter(["<think>never closed", "no trace at all", "<think>ok</think>", "<think>fine</think>A full answer."])
+    answers = iter(
+        ["<think>never closed", "no trace at all", "<think>ok</think>", "<think>fine</think>A full answer."]
+    )
     config = cfg(count=1, max_attempts=10)
     engine = make(config, scripted(answer=lambda r: next(answers)))
     run_pipeline(config, tmp_path / "r", engine=engine)
@@ -119,7 +131,9 @@ def test_bad_and_duplicate_questions_are_rejected(tmp_path):
     run_pipeline(config, tmp_path / "r", engine=engine)
     store = RunStore.open_existing(tmp_path / "r")
     assert compute_kpis(store)["rejections_by_reason"] == {
-        "empty_question": 1, "not_a_question": 1, "duplicate_question": 1,
+        "empty_question": 1,
+        "not_a_question": 1,
+        "duplicate_question": 1,
     }
     store.close()
     assert samples_in(tmp_path / "r") == [2, 4]
@@ -188,7 +202,8 @@ def test_foreign_folder_is_never_touched(tmp_path):
 def test_parallel_workers_give_the_same_dataset_as_one(tmp_path):
     def flaky_score(request):
         text = request.messages[-1].content
-        return '{"rationale": "x", "score": %d}' % (2 if "topic 1 " in text or "topic 4 " in text else 5)
+        score = 2 if "topic 1 " in text or "topic 4 " in text else 5
+        return json.dumps({"rationale": "x", "score": score})
 
     def question(request):
         return f"What about {topic_of(request)} ?"
@@ -196,8 +211,20 @@ def test_parallel_workers_give_the_same_dataset_as_one(tmp_path):
     results = []
     for workers, name in ((1, "a"), (4, "b")):
         config = cfg(count=5, workers=workers, quality={"regenerate": False})
-        run_pipeline(config, tmp_path / name, engine=make(config, scripted(score=flaky_score, question=question)))
+        run_pipeline(
+            config, tmp_path / name, engine=make(config, scripted(score=flaky_score, question=question))
+        )
         export_run(tmp_path / name, formats=["sft"], to=["jsonl"])
         results.append((tmp_path / name / "data" / "sft.jsonl").read_text())
     assert results[0] == results[1]
     assert samples_in(tmp_path / "b") == [0, 2, 3, 5, 6]
+
+
+def test_a_model_whose_questions_are_all_rejected_still_stops(tmp_path):
+    config = cfg(count=2, max_attempts=5)
+    engine = make(config, scripted(question=lambda r: "no question mark here"))
+    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    assert (result.samples, result.attempts) == (0, 0)
+    store = RunStore.open_existing(tmp_path / "r")
+    assert store.count("outcomes") == 5
+    store.close()

@@ -22,7 +22,9 @@ def test_critic_prompt_puts_fixed_examples_before_the_record():
 
 
 def test_regenerate_prompt_shows_the_critique():
-    msgs = PromptSet().render("regenerate", **{**prompts.EXAMPLES["regenerate"], "critique": "Step 2 is wrong"})
+    msgs = PromptSet().render(
+        "regenerate", **{**prompts.EXAMPLES["regenerate"], "critique": "Step 2 is wrong"}
+    )
     assert [m.role for m in msgs] == ["system", "user", "assistant", "user"]
     assert "Step 2 is wrong" in msgs[-1].content and "2/5" in msgs[-1].content
 

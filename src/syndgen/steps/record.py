@@ -91,12 +91,13 @@ def process_seed(
             max_tokens=cfg.task.question_max_tokens,
         )
         if len(question.text) < MIN_QUESTION_CHARS:
+            reason = "empty_question" if not question.text else "question_too_short"
             rejections.append(
                 Rejection(
                     seed_index=seed.index,
                     stage="question",
-                    reason="empty_question",
-                    detail=f"question text {question.text!r} is too short",
+                    reason=reason,
+                    detail=f"question text {question.text!r} has under {MIN_QUESTION_CHARS} characters",
                 )
             )
             return outcome()
