@@ -130,7 +130,7 @@ def _fmt(value: float | None) -> str:
 @app.command()
 @handle_errors
 def demo(
-    count: Annotated[int, typer.Option(help="accepted samples wanted")] = 20,
+    count: Annotated[int, typer.Option(help="accepted samples wanted")] = 10,
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/demo-seed<S>)")] = None,
     seed: Annotated[int, typer.Option(help="random seed; same seed, same dataset")] = 0,
     overwrite: Annotated[bool, typer.Option(help="start over if --out holds another run")] = False,

@@ -114,3 +114,9 @@ def test_api_key_never_in_public_dict_or_hash(monkeypatch):
     assert "sk-secret-123" not in repr(cfg)
     other = parse_config({"generator": {"backend": "openai", "model": "m", "api_key": "sk-other"}})
     assert cfg.config_hash() == other.config_hash()
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).parents[2].joinpath("examples").glob("*.yaml")))
+def test_shipped_examples_are_valid(path: Path):
+    config = load_config(path)
+    assert config.count >= 1
