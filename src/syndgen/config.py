@@ -67,6 +67,9 @@ class TaskConfig(_Strict):
     force_reasoning: bool = Field(
         default=True, description="constrain output to <think>...</think> where the backend can"
     )
+    max_reasoning_tokens: int | None = Field(
+        default=1024, ge=1, description="a longer trace is stopped and rejected (reasoning_too_long)"
+    )
 
 
 class QualityConfig(_Strict):
@@ -90,7 +93,12 @@ class RunConfig(_Strict):
     max_attempts: int | None = Field(
         default=None, ge=1, description="cap on answer attempts (default: 4 x count)"
     )
-    workers: int = Field(default=1, ge=1, le=256, description="seeds processed concurrently")
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="seeds in flight (default: what the generator serves at once)",
+    )
     task: TaskConfig = TaskConfig()
     generator: ModelConfig = llamacpp.Config()
     critic: ModelConfig | None = Field(default=None, description="default: the generator")

@@ -12,7 +12,9 @@ either, so a model whose questions are all rejected (before any attempt) stops t
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -86,9 +88,20 @@ def run_pipeline(
         store.close()
 
 
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode(), digest_size=8).digest()
+
+
 def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: ProgressCallback | None) -> None:
+    """Keep up to ``workers`` seeds running; commit outcomes strictly in seed order.
+
+    Committing in seed order (a small reorder buffer) makes duplicate resolution and the attempt
+    budget independent of which request happens to finish first, so the dataset does not depend
+    on timing. ``pending`` (running + finished but not yet committed) is bounded, which keeps
+    memory flat however many seeds a run takes.
+    """
     done = store.finished_seeds()
-    known = store.question_keys()
+    known = {_digest(k) for k in store.question_keys()}
     known_lock = threading.Lock()
     samples = store.count("samples")
     attempts = store.count("attempts")
@@ -98,31 +111,38 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
 
     def is_known(key: str) -> bool:
         with known_lock:
-            return key in known
+            return _digest(key) in known
 
-    inflight: dict[Future[SeedOutcome], int] = {}
-    with ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="syndgen") as pool:
+    workers = config.workers or max(1, engine.generator.capabilities.parallel)
+    max_pending = 4 * workers
+    running: dict[Future[SeedOutcome], int] = {}
+    order: deque[int] = deque()  # submitted, not yet committed, in seed order
+    ready: dict[int, SeedOutcome] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="syndgen") as pool:
         try:
             while True:
                 while (
-                    len(inflight) < config.workers
-                    and samples + len(inflight) < config.count
-                    and attempts + per_seed * (len(inflight) + 1) <= config.attempt_cap
-                    and seeds + len(inflight) < config.attempt_cap
+                    len(running) < workers
+                    and len(order) < max_pending
+                    and samples + len(order) < config.count
+                    and attempts + per_seed * (len(order) + 1) <= config.attempt_cap
+                    and seeds + len(order) < config.attempt_cap
                 ):
                     seed = next(plan)
-                    inflight[pool.submit(process_seed, seed, engine, is_known)] = seed.index
-                if not inflight:
+                    running[pool.submit(process_seed, seed, engine, is_known)] = seed.index
+                    order.append(seed.index)
+                if not running:
                     return
-                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=lambda f: inflight[f]):
-                    inflight.pop(future)
-                    outcome = future.result()
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    ready[running.pop(future)] = future.result()
+                while order and order[0] in ready:
+                    outcome = ready.pop(order.popleft())
                     key = normalise(outcome.question.text) if outcome.question else None
                     with known_lock:
                         outcome = _dedupe(outcome, key, known)
                         if outcome.sample is not None and key is not None:
-                            known.add(key)
+                            known.add(_digest(key))
                     store.commit(outcome, key)
                     samples += int(outcome.accepted)
                     seeds += 1
@@ -130,14 +150,14 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                     if on_outcome is not None:
                         on_outcome(outcome, samples, attempts)
         except BaseException:
-            for future in inflight:
+            for future in running:
                 future.cancel()
             raise
 
 
-def _dedupe(outcome: SeedOutcome, key: str | None, known: set[str]) -> SeedOutcome:
-    """Reject an accepted sample whose question another seed already contributed."""
-    if outcome.sample is None or key is None or key not in known:
+def _dedupe(outcome: SeedOutcome, key: str | None, known: set[bytes]) -> SeedOutcome:
+    """Reject an accepted sample whose question an earlier seed already contributed."""
+    if outcome.sample is None or key is None or _digest(key) not in known:
         return outcome
     from syndgen.records import Rejection
 

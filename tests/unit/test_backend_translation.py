@@ -19,31 +19,21 @@ REQ = ChatRequest(
 )
 
 
-def test_llamacpp_kwargs_json_and_think():
-    cfg = llamacpp.Config(max_reasoning_chars=300)
-    kw = llamacpp.build_kwargs(REQ, cfg)
-    assert kw["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
-    assert (kw["max_tokens"], kw["temperature"], kw["seed"]) == (64, 0.2, 7)
-    assert "response_format" not in kw and "grammar_text" not in kw
-    kw = llamacpp.build_kwargs(
-        REQ.model_copy(update={"response_format": ResponseFormat(kind="json", schema=SCHEMA)}), cfg
+def test_llamacpp_sampling_json_and_think():
+    cfg = llamacpp.Config(max_reasoning_chars=300, repeat_penalty=1.2)
+    params = llamacpp.sampling_for(REQ, cfg)
+    assert (params.max_tokens, params.temperature, params.seed, params.repeat_penalty) == (64, 0.2, 7, 1.2)
+    assert params.grammar is None and params.max_reasoning_tokens is None
+    as_json = REQ.model_copy(update={"response_format": ResponseFormat(kind="json", schema=SCHEMA)})
+    grammar = llamacpp.sampling_for(as_json, cfg).grammar
+    assert grammar is not None and "root ::=" in grammar and "score" in grammar
+    think = REQ.model_copy(
+        update={"response_format": ResponseFormat(kind="think"), "max_reasoning_tokens": 50}
     )
-    assert kw["response_format"] == {"type": "json_object", "schema": SCHEMA}
-    kw = llamacpp.build_kwargs(REQ.model_copy(update={"response_format": ResponseFormat(kind="think")}), cfg)
-    assert "[^<]{8,300}" in kw["grammar_text"]
-    assert kw["grammar_text"].startswith('root ::= "<think>\\n"')
-
-
-def test_llamacpp_parse_and_missing_message():
-    raw = {
-        "choices": [{"message": {"role": "assistant", "content": "hi"}, "finish_reason": "length"}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 2},
-    }
-    resp = llamacpp.parse_completion(raw, "m", 0.5)
-    assert (resp.text, resp.finish_reason, resp.usage.total, resp.model) == ("hi", "length", 7, "m")
-    with pytest.raises(BackendError) as info:
-        llamacpp.parse_completion({"choices": []}, "m", 0.1)
-    assert info.value.record_level
+    params = llamacpp.sampling_for(think, cfg)
+    assert params.grammar is not None and "[^<]{8,300}" in params.grammar
+    assert params.grammar.startswith('root ::= "<think>\\n"')
+    assert params.max_reasoning_tokens == 50
 
 
 def test_llamacpp_model_resolution_errors(tmp_path):

@@ -37,6 +37,9 @@ class ChatRequest(BaseModel):
     top_p: float = Field(default=0.95, gt=0.0, le=1.0)
     seed: int | None = None
     response_format: ResponseFormat | None = None
+    max_reasoning_tokens: int | None = Field(
+        default=None, ge=1, description="stop a <think> trace longer than this (where supported)"
+    )
 
 
 class ChatResponse(BaseModel):
@@ -61,6 +64,8 @@ class Capabilities:
     """Returns reasoning separately from the content."""
     deterministic_seed: bool = False
     """The same request with the same seed gives the same output."""
+    parallel: int = 1
+    """Requests the backend serves at once; the runner keeps this many seeds in flight."""
 
 
 @runtime_checkable

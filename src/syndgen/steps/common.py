@@ -23,6 +23,7 @@ def ask(
     seed: int,
     max_tokens: int | None = None,
     response_format: ResponseFormat | None = None,
+    max_reasoning_tokens: int | None = None,
 ) -> ChatResponse:
     request = ChatRequest(
         messages=messages,
@@ -31,5 +32,6 @@ def ask(
         top_p=settings.top_p,
         seed=seed,
         response_format=response_format,
+        max_reasoning_tokens=max_reasoning_tokens,
     )
     return backend.chat(request)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from syndgen.config import QualityConfig, TaskConfig
 from syndgen.records import Attempt
 
-Filter = Callable[[Attempt], "tuple[str, str] | None"]
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in ``text`` at about four characters a token, for backends that do not count them."""
+    return (len(text) + 3) // 4
 
 
 def check_attempt(attempt: Attempt, task: TaskConfig, quality: QualityConfig) -> tuple[str, str] | None:
     """The first failed check as ``(reason, detail)``, or None when the attempt may be judged."""
+    cap = task.max_reasoning_tokens
+    if attempt.finish_reason == "reasoning_cap" or (
+        cap is not None and estimate_tokens(attempt.reasoning) > cap
+    ):
+        return "reasoning_too_long", f"the reasoning trace ran past {cap} tokens"
     if attempt.finish_reason == "length":
         return "truncated", "the output hit the token limit before it ended"
     if attempt.finish_reason == "unclosed_think":

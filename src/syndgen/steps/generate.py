@@ -44,6 +44,7 @@ def generate_attempt(
     settings: ModelSettings,
     run_seed: int,
     force_reasoning: bool,
+    max_reasoning_tokens: int | None = None,
 ) -> Attempt:
     fmt = THINK if force_reasoning and backend.capabilities.grammar else None
     response = ask(
@@ -52,6 +53,7 @@ def generate_attempt(
         messages,
         seed=request_seed(run_seed, seed_index, "answer", attempt_no),
         response_format=fmt,
+        max_reasoning_tokens=max_reasoning_tokens,
     )
     split: ReasoningSplit = reasoning_from_message(
         {"content": response.text, "reasoning_content": response.reasoning}

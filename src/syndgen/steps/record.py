@@ -132,6 +132,7 @@ def process_seed(
                 settings=cfg.generator,
                 run_seed=cfg.seed,
                 force_reasoning=cfg.task.force_reasoning,
+                max_reasoning_tokens=cfg.task.max_reasoning_tokens,
             )
             attempts.append(attempt)
             verdict, problem = _assess(attempt, question.text, engine)

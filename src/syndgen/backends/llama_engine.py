@@ -1,0 +1,467 @@
+"""Continuous batching on llama.cpp: many sequences decoded together in one context.
+
+One engine owns one llama.cpp context with ``parallel`` sequence slots and one decode thread.
+Requests from any number of threads join the batch as soon as a slot is free and leave it as
+soon as they finish: every step is a single ``llama_decode`` call carrying one new token for each
+generating sequence plus chunks of the prompts being read in. Each sequence has its own sampler
+chain (temperature, top-p, its own seed) and, where asked, its own grammar.
+
+* **Prefix reuse.** A slot keeps the tokens of its last sequence in the KV cache; a new request
+  goes to the free slot sharing the longest prefix with its prompt and only the rest is read.
+  Prompts put their fixed parts first, so the critic's instructions and examples are read once
+  per slot, not once per record.
+* **Grammar, cheaply.** A grammar is checked against the token the sampler picked; only when it
+  rejects that token is the grammar applied to the whole vocabulary and the token resampled
+  (what llama.cpp's own samplers do), so constrained output costs little more than free output.
+* **Reasoning cap.** A sequence that has written ``max_reasoning_tokens`` inside a ``<think>``
+  block without closing it is stopped with ``finish_reason="reasoning_cap"``.
+
+Built on llama.cpp's C API as llama-cpp-python exposes it (``llama_batch``, ``llama_decode``,
+``llama_sampler_*``, ``llama_memory_*``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import queue
+import sys
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from syndgen.errors import BackendError
+
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_tokens: int
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    repeat_penalty: float = 1.0
+    seed: int = 0
+    grammar: str | None = None
+    max_reasoning_tokens: int | None = None
+    ignore_eos: bool = False
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str
+    cached_tokens: int
+    latency_s: float
+
+
+@dataclass
+class _Request:
+    prompt: list[int]
+    params: SamplingParams
+    future: Future[Generation]
+    submitted: float = field(default_factory=time.perf_counter)
+
+
+@dataclass
+class _Slot:
+    seq_id: int
+    cached: list[int] = field(default_factory=list)
+    request: _Request | None = None
+    pending: list[int] = field(default_factory=list)
+    generated: list[int] = field(default_factory=list)
+    pieces: list[bytes] = field(default_factory=list)
+    chain: Any = None
+    grammar: Any = None
+    reused: int = 0
+    think_tokens: int = 0
+    in_think: bool = False
+    batch_index: int = -1
+
+
+class LlamaEngine:
+    """A llama.cpp context serving up to ``parallel`` sequences at once."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int,
+        parallel: int,
+        n_threads: int,
+        n_gpu_layers: int = 0,
+        n_batch: int = 512,
+    ) -> None:
+        import llama_cpp
+
+        _quiet_logs(llama_cpp)
+        self._ll = llama_cpp
+        self.parallel = parallel
+        self.n_ctx = n_ctx
+        self.n_batch = n_batch
+        mparams = llama_cpp.llama_model_default_params()
+        mparams.n_gpu_layers = n_gpu_layers
+        self._model = llama_cpp.llama_model_load_from_file(str(model_path).encode(), mparams)
+        if not self._model:
+            raise BackendError(
+                f"llama.cpp could not load {model_path}", hint="check that the file is a complete GGUF model"
+            )
+        cparams = llama_cpp.llama_context_default_params()
+        cparams.n_ctx = n_ctx * parallel
+        cparams.n_batch = n_batch
+        cparams.n_ubatch = n_batch
+        cparams.n_seq_max = parallel
+        cparams.n_threads = n_threads
+        cparams.n_threads_batch = n_threads
+        cparams.kv_unified = False  # each sequence attends over its own cells only
+        cparams.no_perf = True
+        self._ctx = llama_cpp.llama_init_from_model(self._model, cparams)
+        if not self._ctx:
+            llama_cpp.llama_model_free(self._model)
+            raise BackendError(f"llama.cpp could not create a context of {n_ctx * parallel} tokens")
+        self._mem = llama_cpp.llama_get_memory(self._ctx)
+        self._vocab = llama_cpp.llama_model_get_vocab(self._model)
+        self.n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+        self._batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
+        self._slots = [_Slot(seq_id=i) for i in range(parallel)]
+        self._queue: queue.Queue[_Request | None] = queue.Queue()
+        self._waiting: list[_Request] = []
+        self._stop = threading.Event()
+        self._broken: BackendError | None = None
+        self._candidates = np.zeros(
+            self.n_vocab, dtype=[("id", np.int32), ("logit", np.float32), ("p", np.float32)]
+        )
+        self._candidates["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self._piece_buf = ctypes.create_string_buffer(256)
+        self.steps = 0
+        self.decoded_tokens = 0
+        self._thread = threading.Thread(target=self._loop, name="llama-engine", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def tokenize(self, text: str, *, add_special: bool) -> list[int]:
+        data = text.encode("utf-8")
+        size = len(data) + 16
+        buf = (self._ll.llama_token * size)()
+        n = self._ll.llama_tokenize(self._vocab, data, len(data), buf, size, add_special, True)
+        if n < 0:
+            size = -n
+            buf = (self._ll.llama_token * size)()
+            n = self._ll.llama_tokenize(self._vocab, data, len(data), buf, size, add_special, True)
+        return list(buf[:n])
+
+    def piece(self, token: int, special: bool = False) -> bytes:
+        n = self._ll.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, special)
+        return bytes(self._piece_buf.raw[: max(n, 0)])
+
+    def special_text(self, token: int) -> str:
+        return self.piece(token, special=True).decode("utf-8", errors="replace") if token >= 0 else ""
+
+    @property
+    def bos(self) -> int:
+        return int(self._ll.llama_vocab_bos(self._vocab))
+
+    @property
+    def eos(self) -> int:
+        return int(self._ll.llama_vocab_eos(self._vocab))
+
+    def metadata(self, key: str) -> str | None:
+        buf = ctypes.create_string_buffer(1 << 16)
+        n = self._ll.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
+        return None if n < 0 else buf.value.decode("utf-8", errors="replace")
+
+    # ------------------------------------------------------------------ requests
+
+    def submit(self, prompt: list[int], params: SamplingParams) -> Future[Generation]:
+        future: Future[Generation] = Future()
+        if len(prompt) + params.max_tokens > self.n_ctx:
+            future.set_exception(
+                BackendError(
+                    f"prompt of {len(prompt)} tokens plus max_tokens {params.max_tokens} exceeds "
+                    f"the context of {self.n_ctx} tokens",
+                    hint="raise n_ctx or lower max_tokens",
+                    record_level=True,
+                )
+            )
+            return future
+        if self._stop.is_set():
+            future.set_exception(self._broken or BackendError("the llama.cpp engine is closed"))
+            return future
+        self._queue.put(_Request(prompt=prompt, params=params, future=future))
+        return future
+
+    def close(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._queue.put(None)
+        self._thread.join()
+        for slot in self._slots:
+            self._free_samplers(slot)
+        self._ll.llama_batch_free(self._batch)
+        self._ll.llama_free(self._ctx)
+        self._ll.llama_model_free(self._model)
+
+    # ------------------------------------------------------------------ decode loop
+
+    def _loop(self) -> None:
+        try:
+            self._serve()
+        except Exception as exc:  # the engine is broken: fail every request, never hang one
+            self._broken = BackendError(f"the llama.cpp engine stopped: {type(exc).__name__}: {exc}")
+            self._stop.set()
+            self._fail_active(self._broken)
+            for request in self._waiting:
+                request.future.set_exception(self._broken)
+            self._waiting.clear()
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item.future.set_exception(self._broken)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            active = any(s.request is not None for s in self._slots)
+            try:
+                item = self._queue.get(timeout=None if not active and not self._waiting else 0)
+            except queue.Empty:
+                item = None
+            else:
+                if item is None:
+                    if self._stop.is_set():
+                        break
+                else:
+                    self._waiting.append(item)
+                while True:  # drain whatever else arrived
+                    try:
+                        extra = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if extra is not None:
+                        self._waiting.append(extra)
+            self._admit()
+            if any(s.request is not None for s in self._slots):
+                try:
+                    self._step()
+                except BackendError as exc:
+                    self._fail_active(exc)
+        self._fail_active(BackendError("the llama.cpp engine was closed"))
+        for request in self._waiting:
+            request.future.set_exception(BackendError("the llama.cpp engine was closed"))
+
+    def _admit(self) -> None:
+        while self._waiting:
+            free = [s for s in self._slots if s.request is None]
+            if not free:
+                return
+            request = self._waiting.pop(0)
+            if not request.future.set_running_or_notify_cancel():
+                continue
+            slot = max(free, key=lambda s: (_common_prefix(s.cached, request.prompt), -s.seq_id))
+            common = min(_common_prefix(slot.cached, request.prompt), len(request.prompt) - 1)
+            self._ll.llama_memory_seq_rm(self._mem, slot.seq_id, common, -1)
+            slot.cached = slot.cached[:common]
+            slot.request = request
+            slot.reused = common
+            slot.pending = request.prompt[common:]
+            slot.generated = []
+            slot.pieces = []
+            slot.think_tokens = 0
+            slot.in_think = False
+            self._make_samplers(slot, request.params)
+
+    def _make_samplers(self, slot: _Slot, params: SamplingParams) -> None:
+        ll = self._ll
+        self._free_samplers(slot)
+        chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
+        if params.repeat_penalty != 1.0:
+            ll.llama_sampler_chain_add(
+                chain, ll.llama_sampler_init_penalties(self.n_vocab, 64, params.repeat_penalty, 0.0, 0.0)
+            )
+        if params.temperature <= 0:
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
+        else:
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_k(params.top_k))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(params.top_p, 1))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(params.temperature))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(params.seed & 0xFFFFFFFF))
+        slot.chain = chain
+        if params.grammar:
+            grammar = ll.llama_sampler_init_grammar(self._vocab, params.grammar.encode(), b"root")
+            if not grammar:
+                raise BackendError("llama.cpp could not parse the grammar", record_level=True)
+            slot.grammar = grammar
+
+    def _free_samplers(self, slot: _Slot) -> None:
+        if slot.chain:
+            self._ll.llama_sampler_free(slot.chain)
+            slot.chain = None
+        if slot.grammar:
+            self._ll.llama_sampler_free(slot.grammar)
+            slot.grammar = None
+
+    def _step(self) -> None:
+        batch = self._batch
+        n = 0
+        generating = [s for s in self._slots if s.request is not None and not s.pending]
+        for slot in generating:
+            self._put(n, slot.generated[-1], len(slot.cached), slot.seq_id, True)
+            slot.cached.append(slot.generated[-1])
+            slot.batch_index = n
+            n += 1
+        for slot in self._slots:
+            if slot.request is None or not slot.pending or n >= self.n_batch:
+                continue
+            take = slot.pending[: self.n_batch - n]
+            slot.pending = slot.pending[len(take) :]
+            for i, token in enumerate(take):
+                last = not slot.pending and i == len(take) - 1
+                self._put(n, token, len(slot.cached), slot.seq_id, last)
+                slot.cached.append(token)
+                if last:
+                    slot.batch_index = n
+                n += 1
+        batch.n_tokens = n
+        status = self._ll.llama_decode(self._ctx, batch)
+        if status != 0:
+            raise BackendError(f"llama_decode failed with status {status}", record_level=True)
+        self.steps += 1
+        self.decoded_tokens += len(generating)
+        for slot in self._slots:
+            if slot.request is None or slot.pending or slot.batch_index < 0:
+                continue
+            token = self._sample(slot, slot.batch_index)
+            slot.batch_index = -1
+            self._advance(slot, token)
+
+    def _put(self, i: int, token: int, pos: int, seq: int, logits: bool) -> None:
+        b = self._batch
+        b.token[i] = token
+        b.pos[i] = pos
+        b.n_seq_id[i] = 1
+        b.seq_id[i][0] = seq
+        b.logits[i] = logits
+
+    def _sample(self, slot: _Slot, idx: int) -> int:
+        ll = self._ll
+        token = int(ll.llama_sampler_sample(slot.chain, self._ctx, idx))
+        if slot.grammar is None:
+            return token
+        single = np.array([(token, 1.0, 0.0)], dtype=self._candidates.dtype)
+        arr = ll.llama_token_data_array(
+            data=single.ctypes.data_as(ll.llama_token_data_p), size=1, selected=-1, sorted=False
+        )
+        ll.llama_sampler_apply(slot.grammar, ctypes.byref(arr))
+        if np.isfinite(single["logit"][0]):
+            ll.llama_sampler_accept(slot.grammar, token)
+            return token
+        # The grammar rejects the sampler's pick: constrain the whole vocabulary and resample.
+        logits = ll.llama_get_logits_ith(self._ctx, idx)
+        cand = self._candidates
+        cand["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
+        cand["p"] = 0.0
+        cand["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        arr = ll.llama_token_data_array(
+            data=cand.ctypes.data_as(ll.llama_token_data_p), size=self.n_vocab, selected=-1, sorted=False
+        )
+        ll.llama_sampler_apply(slot.grammar, ctypes.byref(arr))
+        ll.llama_sampler_apply(slot.chain, ctypes.byref(arr))
+        if arr.selected < 0:
+            raise BackendError("the grammar allows no token here", record_level=True)
+        token = int(cand["id"][arr.selected])
+        ll.llama_sampler_accept(slot.grammar, token)
+        return token
+
+    def _advance(self, slot: _Slot, token: int) -> None:
+        request = slot.request
+        assert request is not None
+        params = request.params
+        is_eog = bool(self._ll.llama_vocab_is_eog(self._vocab, token))
+        if is_eog and not params.ignore_eos:
+            self._finish(slot, "stop")
+            return
+        slot.generated.append(token)
+        piece = self.piece(token)
+        slot.pieces.append(piece)
+        if params.max_reasoning_tokens is not None:
+            self._track_think(slot, piece)
+            if slot.in_think and slot.think_tokens > params.max_reasoning_tokens:
+                self._finish(slot, "reasoning_cap")
+                return
+        if len(slot.generated) >= params.max_tokens:
+            self._finish(slot, "length")
+
+    @staticmethod
+    def _track_think(slot: _Slot, piece: bytes) -> None:
+        tail = b"".join(slot.pieces[-8:]).decode("utf-8", errors="ignore")
+        if not slot.in_think and THINK_OPEN in tail and THINK_CLOSE not in tail.split(THINK_OPEN)[-1]:
+            slot.in_think = True
+        elif slot.in_think and THINK_CLOSE in tail:
+            slot.in_think = False
+        if slot.in_think:
+            slot.think_tokens += 1
+
+    def _finish(self, slot: _Slot, reason: str) -> None:
+        request = slot.request
+        assert request is not None
+        text = b"".join(slot.pieces).decode("utf-8", errors="replace")
+        result = Generation(
+            text=text,
+            prompt_tokens=len(request.prompt),
+            completion_tokens=len(slot.generated),
+            finish_reason=reason,
+            cached_tokens=slot.reused,
+            latency_s=time.perf_counter() - request.submitted,
+        )
+        slot.request = None
+        self._free_samplers(slot)
+        request.future.set_result(result)
+
+    def _fail_active(self, exc: BackendError) -> None:
+        for slot in self._slots:
+            if slot.request is not None:
+                request = slot.request
+                slot.request = None
+                self._ll.llama_memory_seq_rm(self._mem, slot.seq_id, -1, -1)
+                slot.cached = []
+                self._free_samplers(slot)
+                request.future.set_exception(exc)
+
+
+_LOG_CALLBACK: Any = None
+_GGML_LOG_ERROR = 4
+
+
+def _quiet_logs(llama_cpp: Any) -> None:
+    """Show llama.cpp's errors only; its info and warnings would drown the progress bar."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        if level == _GGML_LOG_ERROR:
+            sys.stderr.write(text.decode("utf-8", errors="replace"))
+
+    _LOG_CALLBACK = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
