@@ -206,6 +206,35 @@ def config_cmd(
     sys.stdout.write(yaml.safe_dump(resolved.public_dict(), sort_keys=False, allow_unicode=True))
 
 
+@app.command()
+@handle_errors
+def bench(
+    json_path: Annotated[Path, typer.Option("--json", help="write the result here (JSON)")],
+    parallel: Annotated[int, typer.Option(help="sequences decoded together")] = 8,
+    records: Annotated[int, typer.Option(help="verified records the pipeline makes")] = 24,
+    naive_records: Annotated[int, typer.Option(help="verified records of the naive loop")] = 6,
+    model: Annotated[str, typer.Option(help="'smollm2' or a .gguf path")] = "smollm2",
+    markdown: Annotated[Path | None, typer.Option(help="also write a markdown table here")] = None,
+) -> None:
+    """Benchmark the embedded pipeline against the engine's own batched throughput."""
+    from syndgen.bench import markdown_table, run_bench
+
+    result = run_bench(
+        model=model,
+        parallel=parallel,
+        records=records,
+        naive_records=naive_records,
+        progress=lambda msg: err_console.print(f"bench: {msg}", highlight=False),
+    )
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown_table(result)
+    if markdown is not None:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(table)
+    sys.stdout.write(table)
+
+
 @prompts_app.command("list")
 def prompts_list() -> None:
     """List the prompt templates."""

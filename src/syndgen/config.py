@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from syndgen.backends import llamacpp, ollama, openai_compat
+from syndgen.backends import dryrun, llamacpp, ollama, openai_compat
 from syndgen.backends.registry import BACKENDS
 from syndgen.errors import ConfigError, InputError
 
@@ -44,7 +44,7 @@ def _default_backend(value: Any) -> Any:
 
 
 ModelConfig = Annotated[
-    llamacpp.Config | ollama.Config | openai_compat.Config,
+    llamacpp.Config | ollama.Config | openai_compat.Config | dryrun.Config,
     BeforeValidator(_default_backend),
     Field(discriminator="backend"),
 ]
@@ -113,7 +113,7 @@ class RunConfig(_Strict):
         return self.max_attempts or 4 * self.count
 
     @property
-    def critic_model(self) -> llamacpp.Config | ollama.Config | openai_compat.Config:
+    def critic_model(self) -> llamacpp.Config | ollama.Config | openai_compat.Config | dryrun.Config:
         if self.critic is not None:
             return self.critic
         return self.generator.model_copy(update={"temperature": 0.0, "max_tokens": 160})

@@ -97,7 +97,8 @@ class RunStore:
         self.path = path
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        # WAL + NORMAL: a commit survives kill -9 (it is in the OS before COMMIT returns).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         migrate(self.db)
         self._session: int | None = None
         self._session_start = 0.0

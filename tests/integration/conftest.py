@@ -14,7 +14,8 @@ from syndgen.pipeline import run_pipeline
 SMALL = {
     "count": 3,
     "seed": 7,
-    "max_attempts": 30,
+    "max_attempts": 40,
+    "quality": {"threshold": 3},
     "task": {"topics": ["rates and speed", "percentages and discounts", "unit conversion"]},
     "generator": {
         "backend": "llamacpp",

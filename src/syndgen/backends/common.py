@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,3 +48,31 @@ def call_with_retries(
 def is_loopback(url: str) -> bool:
     host = urlparse(url).hostname or ""
     return host in {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+class AsyncLoop:
+    """One event loop on a daemon thread, shared by an HTTP backend's async client.
+
+    Pipeline workers are threads; each hands its request to this loop and waits, so the requests
+    in flight share one connection pool and a semaphore caps them at ``concurrency`` (the
+    server's parallel slots).
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="syndgen-http", daemon=True)
+        self._thread.start()
+        self.semaphore = self.run(self._make_semaphore(concurrency))
+
+    @staticmethod
+    async def _make_semaphore(concurrency: int) -> asyncio.Semaphore:
+        return asyncio.Semaphore(concurrency)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def close(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+        self.loop.close()

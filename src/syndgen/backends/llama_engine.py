@@ -46,6 +46,7 @@ class SamplingParams:
     temperature: float = 0.7
     top_p: float = 0.95
     top_k: int = 40
+    min_p: float = 0.05
     repeat_penalty: float = 1.0
     seed: int = 0
     grammar: str | None = None
@@ -295,6 +296,7 @@ class LlamaEngine:
         else:
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_k(params.top_k))
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(params.top_p, 1))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_min_p(params.min_p, 1))
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(params.temperature))
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(params.seed & 0xFFFFFFFF))
         slot.chain = chain

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
-from syndgen.backends.common import ModelSettings, call_with_retries
+from syndgen.backends.common import AsyncLoop, ModelSettings, call_with_retries
 from syndgen.errors import BackendError, MissingExtraError
 from syndgen.records import Usage
 
@@ -34,6 +34,9 @@ class Config(ModelSettings):
     )
     keep_alive: str | None = Field(default=None, description="how long the model stays loaded")
     max_retries: int = Field(default=3, ge=0)
+    concurrency: int = Field(
+        default=4, ge=1, le=1024, description="requests in flight (match OLLAMA_NUM_PARALLEL)"
+    )
 
 
 def resolve_host(config: Config) -> str:
@@ -134,7 +137,8 @@ class OllamaBackend:
             ) from None
         self.config = config
         self.host = resolve_host(config)
-        self._client = ollama.Client(host=self.host, timeout=config.timeout_s)
+        self._aloop = AsyncLoop(config.concurrency)
+        self._client = ollama.AsyncClient(host=self.host, timeout=config.timeout_s)
         self._think: bool | None = True if config.think is None else config.think
         self._lock = threading.Lock()
 
@@ -144,13 +148,22 @@ class OllamaBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(structured_output=True, reasoning_field=True, deterministic_seed=True)
+        return Capabilities(
+            structured_output=True,
+            reasoning_field=True,
+            deterministic_seed=True,
+            parallel=self.config.concurrency,
+        )
+
+    async def _send(self, kwargs: dict[str, Any]) -> Any:
+        async with self._aloop.semaphore:
+            return await self._client.chat(**kwargs)
 
     def _once(self, request: ChatRequest) -> ChatResponse:
         kwargs = build_kwargs(request, self.config, self._think)
         start = time.perf_counter()
         try:
-            raw = self._client.chat(**kwargs)
+            raw = self._aloop.run(self._send(kwargs))
         except Exception as exc:  # translated below; anything unknown is re-raised
             if self.config.think is None and kwargs.get("think") and _is_no_thinking(exc):
                 with self._lock:
@@ -165,7 +178,8 @@ class OllamaBackend:
         return call_with_retries(lambda: self._once(request), retries=self.config.max_retries)
 
     def close(self) -> None:
-        self._client.close()  # type: ignore[no-untyped-call]
+        self._aloop.run(self._client.close())  # type: ignore[no-untyped-call]
+        self._aloop.close()
 
 
 def create(config: Config) -> OllamaBackend:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
-from syndgen.backends.common import ModelSettings, is_loopback
+from syndgen.backends.common import AsyncLoop, ModelSettings, is_loopback
 from syndgen.errors import BackendError, ConfigError, MissingExtraError
 from syndgen.records import Usage
 
@@ -35,6 +35,9 @@ class Config(ModelSettings):
         default="json_schema", description="how the server accepts a JSON schema"
     )
     max_retries: int = Field(default=3, ge=0)
+    concurrency: int = Field(
+        default=8, ge=1, le=1024, description="requests in flight (the server's parallel slots)"
+    )
 
 
 def resolve_base_url(config: Config) -> str:
@@ -142,6 +145,8 @@ def translate_error(exc: Exception, config: Config, base_url: str) -> BackendErr
 
 
 class OpenAIBackend:
+    """Async client on a background loop; up to ``concurrency`` requests in flight."""
+
     def __init__(self, config: Config) -> None:
         try:
             import openai
@@ -151,11 +156,12 @@ class OpenAIBackend:
             ) from None
         self.config = config
         self.base_url = resolve_base_url(config)
-        self._client = openai.OpenAI(
+        self._aloop = AsyncLoop(config.concurrency)
+        self._client = openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=resolve_api_key(config, self.base_url),
             timeout=config.timeout_s,
-            max_retries=config.max_retries,
+            max_retries=config.max_retries,  # the client retries connection errors, 408, 429, 5xx
         )
 
     @property
@@ -164,20 +170,29 @@ class OpenAIBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(structured_output=self.config.structured_output != "none", reasoning_field=True)
+        return Capabilities(
+            structured_output=self.config.structured_output != "none",
+            reasoning_field=True,
+            parallel=self.config.concurrency,
+        )
+
+    async def _create(self, kwargs: dict[str, Any]) -> Any:
+        async with self._aloop.semaphore:
+            return await self._client.chat.completions.create(**kwargs)
 
     def chat(self, request: ChatRequest) -> ChatResponse:
         kwargs = build_kwargs(request, self.config)
         start = time.perf_counter()
         try:
-            raw = self._client.chat.completions.create(**kwargs)
+            raw = self._aloop.run(self._create(kwargs))
         except Exception as exc:  # translated below; anything unknown is re-raised
             raise translate_error(exc, self.config, self.base_url) from exc
         latency = time.perf_counter() - start
         return parse_completion(raw.model_dump(), self.model_id, latency)
 
     def close(self) -> None:
-        self._client.close()
+        self._aloop.run(self._client.close())
+        self._aloop.close()
 
 
 def create(config: Config) -> OpenAIBackend:

@@ -18,6 +18,7 @@ BACKENDS: dict[str, str] = {
     "llamacpp": "syndgen.backends.llamacpp",
     "ollama": "syndgen.backends.ollama",
     "openai": "syndgen.backends.openai_compat",
+    "dryrun": "syndgen.backends.dryrun",
 }
 
 

