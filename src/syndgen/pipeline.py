@@ -13,10 +13,10 @@ either, so a model whose questions are all rejected (before any attempt) stops t
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,31 +96,49 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
     """Keep up to ``workers`` seeds running; commit outcomes strictly in seed order.
 
     Committing in seed order (a small reorder buffer) makes duplicate resolution and the attempt
-    budget independent of which request happens to finish first, so the dataset does not depend
-    on timing. ``pending`` (running + finished but not yet committed) is bounded, which keeps
-    memory flat however many seeds a run takes.
+    budget independent of which request happens to finish first, and ``pending`` (running plus
+    finished but not yet committed) is bounded, which keeps memory flat however many seeds a
+    run takes. When one embedded engine serves both roles it runs in lockstep with the seeds
+    (see :meth:`LlamaEngine.clients`), so its batches, and the tokens, do not depend on timing.
     """
     done = store.finished_seeds()
-    known = {_digest(k) for k in store.question_keys()}
-    known_lock = threading.Lock()
+    known: dict[bytes, int] = {_digest(k): i for i, k in store.question_keys_by_seed()}
     samples = store.count("samples")
     attempts = store.count("attempts")
     seeds = len(done)
     per_seed = 2 if config.quality.regenerate else 1
     plan = (s for s in topic_plan(config.task.topics) if s.index not in done)
-
-    def is_known(key: str) -> bool:
-        with known_lock:
-            return _digest(key) in known
-
     workers = config.workers or max(1, engine.generator.capabilities.parallel)
     max_pending = 4 * workers
+    gate = getattr(engine.generator, "lockstep", None) if engine.critic is engine.generator else None
+
+    def known_before(limit: int) -> Callable[[str], bool]:
+        # Only seeds committed before this one was submitted count, whatever the timing.
+        def check(key: str) -> bool:
+            index = known.get(_digest(key))
+            return index is not None and index < limit
+
+        return check
+
     running: dict[Future[SeedOutcome], int] = {}
     order: deque[int] = deque()  # submitted, not yet committed, in seed order
     ready: dict[int, SeedOutcome] = {}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="syndgen") as pool:
-        try:
-            while True:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="syndgen")
+    try:
+        while True:
+            with gate.hold() if gate is not None else nullcontext():
+                while order and order[0] in ready:
+                    outcome = ready.pop(order.popleft())
+                    key = normalise(outcome.question.text) if outcome.question else None
+                    outcome = _dedupe(outcome, key, known)
+                    if outcome.sample is not None and key is not None:
+                        known[_digest(key)] = outcome.seed.index
+                    store.commit(outcome, key)
+                    samples += int(outcome.accepted)
+                    seeds += 1
+                    attempts += len(outcome.attempts)
+                    if on_outcome is not None:
+                        on_outcome(outcome, samples, attempts)
                 while (
                     len(running) < workers
                     and len(order) < max_pending
@@ -129,33 +147,29 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                     and seeds + len(order) < config.attempt_cap
                 ):
                     seed = next(plan)
-                    running[pool.submit(process_seed, seed, engine, is_known)] = seed.index
+                    if gate is not None:
+                        gate.clients(+1)
+                    check = known_before(seed.index - max_pending)
+                    running[pool.submit(process_seed, seed, engine, check)] = seed.index
                     order.append(seed.index)
-                if not running:
-                    return
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            with gate.hold() if gate is not None else nullcontext():
                 for future in finished:
-                    ready[running.pop(future)] = future.result()
-                while order and order[0] in ready:
-                    outcome = ready.pop(order.popleft())
-                    key = normalise(outcome.question.text) if outcome.question else None
-                    with known_lock:
-                        outcome = _dedupe(outcome, key, known)
-                        if outcome.sample is not None and key is not None:
-                            known.add(_digest(key))
-                    store.commit(outcome, key)
-                    samples += int(outcome.accepted)
-                    seeds += 1
-                    attempts += len(outcome.attempts)
-                    if on_outcome is not None:
-                        on_outcome(outcome, samples, attempts)
-        except BaseException:
-            for future in running:
-                future.cancel()
-            raise
+                    index = running.pop(future)
+                    if gate is not None:
+                        gate.clients(-1)
+                    ready[index] = future.result()
+    except BaseException:
+        if gate is not None:
+            gate.release_clients()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
-def _dedupe(outcome: SeedOutcome, key: str | None, known: set[bytes]) -> SeedOutcome:
+def _dedupe(outcome: SeedOutcome, key: str | None, known: dict[bytes, int]) -> SeedOutcome:
     """Reject an accepted sample whose question an earlier seed already contributed."""
     if outcome.sample is None or key is None or _digest(key) not in known:
         return outcome

@@ -222,8 +222,10 @@ class RunStore:
     def finished_seeds(self) -> set[int]:
         return {int(r[0]) for r in self.db.execute("SELECT seed_index FROM outcomes")}
 
-    def question_keys(self) -> set[str]:
-        return {str(r[0]) for r in self.db.execute("SELECT question_key FROM samples")}
+    def question_keys_by_seed(self) -> list[tuple[int, str]]:
+        return [
+            (int(r[0]), str(r[1])) for r in self.db.execute("SELECT seed_index, question_key FROM samples")
+        ]
 
     def count(self, table: str) -> int:
         if table not in {"outcomes", "attempts", "verdicts", "rejections", "samples"}:

@@ -93,7 +93,7 @@ def test_dpo_export_pairs_the_rejected_attempt_of_the_same_seed(embedded_run: Pa
     for row in data:
         assert row["prompt"][-1]["role"] == "user"
         assert row["chosen"] != row["rejected"]
-        assert row["chosen_score"] >= 4
+        assert row["chosen_score"] >= 3  # the threshold of the shared config
         assert row["rejected_reason"]
 
 

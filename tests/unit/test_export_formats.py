@@ -79,3 +79,16 @@ def test_dpo_field_mode_moves_traces_to_columns():
     (row,) = dpo_rows([outcome()], "field")
     assert row["chosen"][0]["content"] == "right"
     assert (row["chosen_reasoning"], row["rejected_reasoning"]) == ("good steps", "bad steps")
+
+
+def test_reasoning_cap_is_a_rejection_reason():
+    from syndgen.config import QualityConfig, TaskConfig
+    from syndgen.steps.filters import check_attempt
+
+    capped = attempt(1, "long " * 10, "answer text").model_copy(update={"finish_reason": "reasoning_cap"})
+    assert check_attempt(capped, TaskConfig(), QualityConfig())[0] == "reasoning_too_long"
+    wordy = attempt(1, "x" * 400, "a fine answer")
+    assert (
+        check_attempt(wordy, TaskConfig(max_reasoning_tokens=50), QualityConfig())[0] == "reasoning_too_long"
+    )
+    assert check_attempt(wordy, TaskConfig(max_reasoning_tokens=500), QualityConfig()) is None

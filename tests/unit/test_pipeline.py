@@ -228,3 +228,33 @@ def test_a_model_whose_questions_are_all_rejected_still_stops(tmp_path):
     store = RunStore.open_existing(tmp_path / "r")
     assert store.count("outcomes") == 5
     store.close()
+
+
+def test_out_of_order_completion_still_commits_in_seed_order(tmp_path):
+    import random
+    import time
+
+    rng = random.Random(0)
+
+    def slow_question(request):
+        time.sleep(rng.random() * 0.01)
+        return f"Same question for {topic_of(request)[:7]}?"  # topics 0-9 share "topic 0".."topic 9"
+
+    results = []
+    for workers, name in ((1, "a"), (6, "b")):
+        config = cfg(count=8, workers=workers)
+        run_pipeline(config, tmp_path / name, engine=make(config, scripted(question=slow_question)))
+        store = RunStore.open_existing(tmp_path / name)
+        results.append(store.rows("SELECT seed_index, accepted FROM outcomes ORDER BY seed_index"))
+        store.close()
+    assert results[0] == results[1]
+
+
+def test_dryrun_backend_runs_a_config_without_a_model(tmp_path):
+    config = RunConfig(count=5, generator={"backend": "dryrun"})
+    result = run_pipeline(config, tmp_path / "r")
+    assert (result.samples, result.attempts) == (5, 5)
+    (written,) = export_run(tmp_path / "r", formats=["sft"], to=["jsonl"])
+    rows = [json.loads(line) for line in (tmp_path / "r" / written.path).read_text().splitlines()]
+    assert len({r["messages"][0]["content"] for r in rows}) == 5
+    assert all("<think>" in r["messages"][1]["content"] for r in rows)

@@ -23,11 +23,12 @@ Built on llama.cpp's C API as llama-cpp-python exposes it (``llama_batch``, ``ll
 from __future__ import annotations
 
 import ctypes
-import queue
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,8 +134,11 @@ class LlamaEngine:
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
         self._batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
         self._slots = [_Slot(seq_id=i) for i in range(parallel)]
-        self._queue: queue.Queue[_Request | None] = queue.Queue()
-        self._waiting: list[_Request] = []
+        self._cond = threading.Condition()
+        self._incoming: list[_Request] = []  # guarded by _cond
+        self._waiting: list[_Request] = []  # engine thread only
+        self._expected = 0  # lockstep: clients that will submit before the next step
+        self._held = 0  # lockstep: the caller is changing the set of clients
         self._stop = threading.Event()
         self._broken: BackendError | None = None
         self._candidates = np.zeros(
@@ -197,14 +201,48 @@ class LlamaEngine:
         if self._stop.is_set():
             future.set_exception(self._broken or BackendError("the llama.cpp engine is closed"))
             return future
-        self._queue.put(_Request(prompt=prompt, params=params, future=future))
+        with self._cond:
+            self._incoming.append(_Request(prompt=prompt, params=params, future=future))
+            self._cond.notify()
         return future
+
+    # ------------------------------------------------------------------ lockstep
+
+    def clients(self, delta: int) -> None:
+        r"""Lockstep scheduling: ``delta`` clients join (+) or leave (-).
+
+        While clients are registered, a decode step starts only when every one of them has a
+        request queued or running (none is still preparing its next request) and nobody
+        :meth:`hold`\ s the engine. The batches then depend only on the outputs, not on thread
+        timing, so the same run gives the same tokens.
+        """
+        with self._cond:
+            self._expected += delta
+            self._cond.notify()
+
+    def release_clients(self) -> None:
+        """Leave lockstep: the engine steps freely again (used when a run is aborted)."""
+        with self._cond:
+            self._expected = 0
+            self._cond.notify()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._cond:
+            self._held += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._held -= 1
+                self._cond.notify()
 
     def close(self) -> None:
         if self._stop.is_set():
             return
-        self._stop.set()
-        self._queue.put(None)
+        with self._cond:
+            self._stop.set()
+            self._cond.notify()
         self._thread.join()
         for slot in self._slots:
             self._free_samplers(slot)
@@ -221,37 +259,33 @@ class LlamaEngine:
             self._broken = BackendError(f"the llama.cpp engine stopped: {type(exc).__name__}: {exc}")
             self._stop.set()
             self._fail_active(self._broken)
-            for request in self._waiting:
-                request.future.set_exception(self._broken)
-            self._waiting.clear()
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is not None:
-                    item.future.set_exception(self._broken)
+        with self._cond:
+            leftovers = self._waiting + self._incoming
+            self._waiting, self._incoming = [], []
+        for request in leftovers:
+            request.future.set_exception(self._broken or BackendError("the llama.cpp engine was closed"))
+
+    def _ready(self) -> bool:
+        """May a step start? (called with _cond held)"""
+        active = sum(1 for s in self._slots if s.request is not None)
+        known = active + len(self._waiting) + len(self._incoming)
+        if known == 0:
+            return False
+        if self._expected > 0:
+            return self._held == 0 and known >= self._expected
+        return True
 
     def _serve(self) -> None:
-        while not self._stop.is_set():
-            active = any(s.request is not None for s in self._slots)
-            try:
-                item = self._queue.get(timeout=None if not active and not self._waiting else 0)
-            except queue.Empty:
-                item = None
-            else:
-                if item is None:
-                    if self._stop.is_set():
-                        break
-                else:
-                    self._waiting.append(item)
-                while True:  # drain whatever else arrived
-                    try:
-                        extra = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if extra is not None:
-                        self._waiting.append(extra)
+        while True:
+            with self._cond:
+                while not self._stop.is_set() and not self._ready():
+                    self._cond.wait()
+                if self._stop.is_set():
+                    break
+                self._waiting.extend(self._incoming)
+                self._incoming.clear()
+            # a canonical order, so that slots and batch positions do not depend on timing
+            self._waiting.sort(key=lambda r: (r.params.seed, r.prompt))
             self._admit()
             if any(s.request is not None for s in self._slots):
                 try:
@@ -259,8 +293,6 @@ class LlamaEngine:
                 except BackendError as exc:
                     self._fail_active(exc)
         self._fail_active(BackendError("the llama.cpp engine was closed"))
-        for request in self._waiting:
-            request.future.set_exception(BackendError("the llama.cpp engine was closed"))
 
     def _admit(self) -> None:
         while self._waiting:

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import ModelSettings
-from syndgen.backends.llama_engine import SamplingParams
+from syndgen.backends.llama_engine import LlamaEngine, SamplingParams
 from syndgen.errors import ConfigError, InputError, MissingExtraError
 from syndgen.records import Usage
 
@@ -134,8 +134,6 @@ class LlamaCppBackend:
             raise MissingExtraError(
                 "the embedded backend needs llama-cpp-python", hint=_INSTALL_LLAMA
             ) from None
-        from syndgen.backends.llama_engine import LlamaEngine
-
         self.config = config
         self.path = resolve_model_path(config.model)
         self._model_id = self.path.name if config.model.lower() not in _PACKAGED else config.model
@@ -170,6 +168,11 @@ class LlamaCppBackend:
         return Capabilities(
             structured_output=True, grammar=True, deterministic_seed=True, parallel=self.config.parallel
         )
+
+    @property
+    def lockstep(self) -> LlamaEngine:
+        """The engine, for the runner's deterministic (lockstep) scheduling."""
+        return self.engine
 
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
         formatted = self._formatter(messages=messages_as_dicts(request.messages))  # type: ignore[arg-type]

@@ -1,0 +1,35 @@
+from syndgen.backends.common import AsyncLoop
+from syndgen.bench import markdown_table
+
+
+def test_markdown_table_lists_scalars_only():
+    table = markdown_table(
+        {"verified_per_hour": 12.5, "llama_batched_bench_tokens_per_s": None, "pipeline": {"x": 1}}
+    )
+    assert table.splitlines() == [
+        "| metric | value |",
+        "|---|---|",
+        "| verified_per_hour | 12.5 |",
+        "| llama_batched_bench_tokens_per_s | n/a |",
+    ]
+
+
+def test_async_loop_caps_concurrency():
+    import asyncio
+
+    loop = AsyncLoop(concurrency=2)
+    state = {"now": 0, "peak": 0}
+
+    async def job():
+        async with loop.semaphore:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+            await asyncio.sleep(0.01)
+            state["now"] -= 1
+
+    async def many():
+        await asyncio.gather(*(job() for _ in range(8)))
+
+    loop.run(many())
+    loop.close()
+    assert state["peak"] == 2
