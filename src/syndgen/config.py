@@ -91,7 +91,7 @@ class RunConfig(_Strict):
     count: int = Field(default=20, ge=1, description="accepted samples wanted")
     seed: int = Field(default=0, ge=0)
     max_attempts: int | None = Field(
-        default=None, ge=1, description="cap on answer attempts (default: 4 x count)"
+        default=None, ge=1, description="cap on answer attempts (default: 8 x count)"
     )
     workers: int | None = Field(
         default=None,
@@ -110,7 +110,7 @@ class RunConfig(_Strict):
 
     @property
     def attempt_cap(self) -> int:
-        return self.max_attempts or 4 * self.count
+        return self.max_attempts or 8 * self.count
 
     @property
     def critic_model(self) -> llamacpp.Config | ollama.Config | openai_compat.Config | dryrun.Config:

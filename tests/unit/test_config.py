@@ -18,7 +18,7 @@ def test_defaults_are_embedded_and_critic_follows_generator():
     assert cfg.generator.model == "smollm2"
     assert cfg.critic_model.model == "smollm2"
     assert cfg.critic_model.temperature == 0.0
-    assert cfg.attempt_cap == 4 * cfg.count
+    assert cfg.attempt_cap == 8 * cfg.count
 
 
 def test_misspelt_top_level_key_names_it_and_suggests():
