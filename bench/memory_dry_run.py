@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,7 +35,6 @@ def main() -> None:
     side = {"backend": "dryrun", "parallel": 16}
     config = RunConfig.model_validate({"count": args.seeds, "generator": side, "critic": side})
     samples: list[tuple[int, float]] = []
-    done = threading.Event()
 
     def on_outcome(outcome, kept, attempts):  # type: ignore[no-untyped-def]
         if kept == args.warmup or kept % 10_000 == 0:
@@ -45,7 +43,6 @@ def main() -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         run_pipeline(config, Path(tmp) / "run", on_outcome=on_outcome)
-    done.set()
     wall = time.perf_counter() - start
     warm = next(mb for kept, mb in samples if kept >= args.warmup)
     end = samples[-1][1]

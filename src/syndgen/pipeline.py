@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syndgen.config import RunConfig
-from syndgen.records import SeedOutcome
+from syndgen.records import Rejection, SeedOutcome
 from syndgen.rundir import open_run
 from syndgen.seeds.plan import topic_plan
 from syndgen.steps.question import normalise
@@ -173,8 +173,6 @@ def _dedupe(outcome: SeedOutcome, key: str | None, known: dict[bytes, int]) -> S
     """Reject an accepted sample whose question an earlier seed already contributed."""
     if outcome.sample is None or key is None or _digest(key) not in known:
         return outcome
-    from syndgen.records import Rejection
-
     rejection = Rejection(
         seed_index=outcome.seed.index,
         attempt_no=outcome.sample.attempt.attempt_no,

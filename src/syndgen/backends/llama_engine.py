@@ -146,8 +146,6 @@ class LlamaEngine:
         )
         self._candidates["id"] = np.arange(self.n_vocab, dtype=np.int32)
         self._piece_buf = ctypes.create_string_buffer(256)
-        self.steps = 0
-        self.decoded_tokens = 0
         self._thread = threading.Thread(target=self._loop, name="llama-engine", daemon=True)
         self._thread.start()
 
@@ -371,8 +369,6 @@ class LlamaEngine:
         status = self._ll.llama_decode(self._ctx, batch)
         if status != 0:
             raise BackendError(f"llama_decode failed with status {status}", record_level=True)
-        self.steps += 1
-        self.decoded_tokens += len(generating)
         for slot in self._slots:
             if slot.request is None or slot.pending or slot.batch_index < 0:
                 continue
