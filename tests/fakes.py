@@ -17,7 +17,7 @@ def stage_of(request: ChatRequest) -> str:
         return "repair"
     if "You grade whether the reasoning" in text:
         return "critic"
-    if "A reviewer scored that answer" in text:
+    if "A reviewer scored that answer" in text or "A reviewer rejected that answer" in text:
         return "regenerate"
     if "Topic:" in text:
         return "question"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from syndgen.export.card import ExportedFile
 from syndgen.export.run_export import export_run
 from syndgen.kpis import compute_kpis
 from syndgen.pipeline import ProgressCallback, RunResult, run_pipeline
+from syndgen.report import load_report
 from syndgen.store import RunStore
 
 
@@ -40,21 +42,34 @@ def generate(
 
 
 def inspect_run(run_dir: str | Path) -> dict[str, Any]:
-    """The run's KPIs and identity as plain data."""
+    """The run's KPIs, coverage and diversity, and its identity, as plain data."""
     store = RunStore.open_existing(Path(run_dir))
     try:
         kpis = compute_kpis(store)
         config = store.config()
+        report = load_report(store) or {}
         return {
             "run_dir": str(run_dir),
             "config_hash": store.get_meta("config_hash"),
             "target": config.get("count"),
+            "task": config.get("task", {}).get("kind"),
             "generator": config.get("generator", {}).get("model"),
             "critic": (config.get("critic") or config.get("generator", {})).get("model"),
             **kpis,
+            **report,
         }
     finally:
         store.close()
 
 
-__all__ = ["ExportedFile", "default_out", "export_run", "generate", "inspect_run"]
+def ingest_documents(
+    paths: list[Path] | list[str], index: str | Path, *, progress: Callable[[int, int, str], None] | None = None
+) -> Any:
+    """Build or update the document index at ``index``; returns what changed and what failed."""
+    from syndgen.embed import get_embedder
+    from syndgen.grounding.index import ingest
+
+    return ingest([Path(p) for p in paths], Path(index), embedder=get_embedder(), progress=progress)
+
+
+__all__ = ["ExportedFile", "default_out", "export_run", "generate", "ingest_documents", "inspect_run"]

@@ -92,7 +92,18 @@ def _execute(
         progress.stop()
     files = export_run(run_dir)
     _print_summary(result, [f.path for f in files])
+    _check_coverage(result.run_dir)
 
+
+def _check_coverage(run_dir: Path) -> None:
+    """A run whose kept data misses the plan's coverage bar says so and exits non-zero."""
+    info = inspect_run(run_dir)
+    if info.get("coverage_ok") is False:
+        from syndgen.report import coverage_failures
+
+        failures = "; ".join(coverage_failures(info))
+        err_console.print(f"[bold red]coverage check failed:[/] {failures}", highlight=False)
+        raise typer.Exit(6)
 
 def _print_summary(result: RunResult, files: list[str]) -> None:
     info = inspect_run(result.run_dir)
@@ -133,10 +144,27 @@ def demo(
     count: Annotated[int, typer.Option(help="accepted samples wanted")] = 10,
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/demo-seed<S>)")] = None,
     seed: Annotated[int, typer.Option(help="random seed; same seed, same dataset")] = 0,
+    task: Annotated[
+        Literal["qa", "math", "code"],
+        typer.Option(help="qa: critic-judged Q&A; math/code: program-verified answers, student-gated"),
+    ] = "qa",
     overwrite: Annotated[bool, typer.Option(help="start over if --out holds another run")] = False,
 ) -> None:
-    """Generate Q&A records with reasoning on the embedded model: no server, no key, no config."""
-    _execute(None, "demo", {"count": count, "seed": seed}, out, overwrite)
+    """Generate records with reasoning on the embedded model: no server, no key, no config."""
+    overrides: dict[str, Any] = {"count": count, "seed": seed}
+    if task != "qa":
+        overrides.update(DEMO_VERIFIED)
+        overrides["task"] = {"kind": task}
+    name = "demo" if task == "qa" else f"demo-{task}"
+    _execute(None, name, overrides, out, overwrite)
+
+
+DEMO_VERIFIED: dict[str, Any] = {
+    # The student gate on the same small model: 4 tries per kept question.
+    "student": {"n": 4, "too_easy": 0.75, "too_hard": 0.0},
+    "dedup": {"semantic_threshold": None},
+    "max_attempts": None,
+}
 
 
 @app.command()
@@ -148,11 +176,16 @@ def run(
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/<config>-seed<S>)")] = None,
     workers: Annotated[int | None, typer.Option(help="seeds processed concurrently")] = None,
     overwrite: Annotated[bool, typer.Option(help="start over if --out holds another run")] = False,
+    index: Annotated[
+        Path | None, typer.Option(help="grounded runs: the index built by `syndgen ingest`")
+    ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: KEY=VALUE")] = None,
 ) -> None:
     """Run a generation from a config file; rerun the same command to resume."""
     overrides: dict[str, Any] = dict(parse_set_option(item) for item in set_ or [])
     overrides.update({"count": count, "seed": seed, "workers": workers})
+    if index is not None:
+        overrides["grounding.index"] = str(index)
     _execute(config, config.stem, overrides, out, overwrite)
 
 
@@ -160,7 +193,10 @@ def run(
 @handle_errors
 def export_cmd(
     run_dir: Annotated[Path, typer.Argument(help="run folder")],
-    format: Annotated[Literal["sft", "dpo"], typer.Option("--format", help="dataset format")] = "sft",
+    format: Annotated[
+        Literal["sft", "dpo", "openai", "anthropic"],
+        typer.Option("--format", help="SFT/DPO (TRL), or provider chat fine-tuning rows"),
+    ] = "sft",
     to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
     output: Annotated[Path | None, typer.Option(help="file to write (default RUN/data/FORMAT.EXT)")] = None,
     reasoning: Annotated[
@@ -192,8 +228,64 @@ def inspect_cmd(
         return
     table = Table(title=f"run {run_dir}", show_header=False)
     for key, value in info.items():
+        if key in ("coverage", "coverage_skew", "diversity"):
+            continue
         table.add_row(key, _pairs(value) if isinstance(value, dict) else str(value))
     out_console.print(table)
+    if info.get("diversity"):
+        out_console.print(f"diversity: {_pairs(info['diversity'])}", highlight=False)
+    if info.get("coverage"):
+        _print_coverage(info)
+
+
+def _print_coverage(info: dict[str, Any]) -> None:
+    table = Table(title="coverage of kept samples (count / quota)")
+    table.add_column("axis")
+    table.add_column("values")
+    table.add_column("max/min skew")
+    for axis, cells in info["coverage"].items():
+        values = ", ".join(f"{v}: {c['count']}/{c['quota']}" for v, c in cells.items())
+        skew = info["coverage_skew"].get(axis)
+        table.add_row(axis, values, "n/a (an empty value)" if skew is None else f"{skew:.2f}")
+    out_console.print(table)
+    verdict = "passed" if info.get("coverage_ok") else "FAILED"
+    out_console.print(f"coverage check (max skew {info.get('max_skew')}): {verdict}", highlight=False)
+
+
+@app.command()
+@handle_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders: PDF, Markdown, text, HTML, DOCX")],
+    index: Annotated[Path, typer.Option(help="index folder to build or update")],
+) -> None:
+    """Build or update a document index for grounded generation (unchanged files are skipped)."""
+    from syndgen.api import ingest_documents
+
+    with Progress(
+        TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        console=err_console,
+    ) as progress:
+        task_id = progress.add_task("", total=None)
+
+        def on_file(done: int, total: int, source: str) -> None:
+            progress.update(task_id, completed=done, total=total, description=source)
+
+        report = ingest_documents(paths, index, progress=on_file)
+    for label, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for source in items:
+            out_console.print(f"{label:9} {source}", highlight=False)
+    for source, why in report.duplicates:
+        out_console.print(f"duplicate {source}: {why}", highlight=False)
+    out_console.print(
+        f"index {index}: version {report.index_version}, {report.chunks_total} chunks; "
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.failed)} failed",
+        highlight=False,
+    )
+    for source, why in report.failed:
+        err_console.print(f"[bold red]failed:[/] {source}: {why}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command("config")

@@ -17,10 +17,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from syndgen.backends import dryrun, llamacpp, ollama, openai_compat
 from syndgen.backends.registry import BACKENDS
+from syndgen.config_sections import (
+    AxisConfig,
+    CoverageConfig,
+    DedupConfig,
+    ExamplesConfig,
+    GroundingConfig,
+    TopicExpansionConfig,
+    VerifierSpec,
+    VotingConfig,
+)
 from syndgen.errors import ConfigError, InputError
 
 DEMO_TOPICS = (
@@ -54,9 +64,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+TaskKind = Literal["qa", "conversation", "math", "code", "grounded"]
+
+
+def _check_taxonomy(node: Any, path: str = "task.topics") -> None:
+    """A taxonomy is a mapping of names to sub-taxonomies or lists of topic strings."""
+    if isinstance(node, list):
+        if not node or not all(isinstance(t, str) and t.strip() for t in node):
+            raise ValueError(f"{path} must be a non-empty list of topic names")
+        return
+    if not isinstance(node, dict) or not node:
+        raise ValueError(f"{path} must be a list of topics or a mapping of names to topics")
+    for key, child in node.items():
+        _check_taxonomy(child, f"{path}.{key}")
+
+
 class TaskConfig(_Strict):
-    kind: Literal["qa"] = Field(default="qa", description="question/answer with reasoning")
-    topics: list[str] = Field(default=list(DEMO_TOPICS), min_length=1)
+    kind: TaskKind = Field(
+        default="qa",
+        description="qa | conversation (multi-turn) | math | code (program-checked) | grounded (documents)",
+    )
+    topics: list[str] | dict[str, Any] = Field(
+        default=list(DEMO_TOPICS), description="a list, or a taxonomy: nested mappings of lists"
+    )
+    axes: list[AxisConfig] = Field(default_factory=list, description="attribute axes with even quotas")
+    examples: ExamplesConfig | None = None
+    expand_topics: TopicExpansionConfig | None = None
+    turns: tuple[int, int] = Field(default=(3, 5), description="conversation: exchanges, [min, max]")
+    difficulty: tuple[int, int] = Field(default=(1, 3), description="math/code: difficulty levels used")
     system_prompt: str | None = Field(default=None, description="system message for the answer")
     question_max_tokens: int = Field(default=96, ge=8)
     require_question_mark: bool = Field(
@@ -72,19 +107,56 @@ class TaskConfig(_Strict):
     )
 
 
+    @model_validator(mode="after")
+    def _check(self) -> TaskConfig:
+        _check_taxonomy(self.topics)
+        low, high = self.turns
+        if not 1 <= low <= high <= 12:
+            raise ValueError("task.turns must be [min, max] with 1 <= min <= max <= 12")
+        if not 1 <= self.difficulty[0] <= self.difficulty[1] <= 3:
+            raise ValueError("task.difficulty must be [min, max] within 1..3")
+        names = [a.name for a in self.axes]
+        if len(set(names)) != len(names) or "topic" in names:
+            raise ValueError("task.axes: names must be distinct and not 'topic'")
+        return self
+
+
 class QualityConfig(_Strict):
     threshold: int = Field(default=4, ge=1, le=5, description="lowest critic score kept")
+    critic: Literal["auto", "always", "never"] = Field(
+        default="auto", description="auto: the critic judges unless a verifier already checked the answer"
+    )
     regenerate: bool = Field(default=True, description="one retry that sees the critique")
     require_reasoning: bool = Field(default=True, description="reject answers with no trace")
 
 
 class ExportConfig(_Strict):
-    formats: list[Literal["sft", "dpo"]] = Field(default=["sft", "dpo"])
+    formats: list[Literal["sft", "dpo", "openai", "anthropic"]] = Field(default=["sft", "dpo"])
     to: list[Literal["jsonl", "parquet"]] = Field(default=["jsonl", "parquet"])
     reasoning: Literal["inline", "strip", "field"] = Field(
         default="inline", description="SFT: keep the trace in <think>, drop it, or own column"
     )
     system_prompt: str | None = Field(default=None, description="system message in SFT rows")
+
+
+class StudentConfig(_Strict):
+    """The difficulty gate: a student model answers each kept question ``n`` times."""
+
+    model: ModelConfig | None = Field(
+        default=None, description="a model config like 'generator' (default: the generator)"
+    )
+    n: int = Field(default=4, ge=1, le=64)
+    too_easy: float = Field(default=0.75, ge=0, le=1, description="pass rate >= this: too_easy")
+    too_hard: float = Field(default=0.0, ge=0, le=1, description="pass rate <= this: too_hard")
+    rewrite: bool = Field(default=False, description="rewrite too-easy/too-hard questions and gate again")
+    max_tokens: int = Field(default=256, ge=16)
+
+    @model_validator(mode="after")
+    def _order(self) -> StudentConfig:
+        if self.too_hard >= self.too_easy:
+            raise ValueError("student.too_hard must be below student.too_easy")
+        return self
+
 
 
 class RunConfig(_Strict):
@@ -103,6 +175,14 @@ class RunConfig(_Strict):
     generator: ModelConfig = llamacpp.Config()
     critic: ModelConfig | None = Field(default=None, description="default: the generator")
     quality: QualityConfig = QualityConfig()
+    dedup: DedupConfig = DedupConfig()
+    coverage: CoverageConfig = CoverageConfig()
+    verifiers: list[VerifierSpec] = Field(
+        default_factory=list, description="programmatic checks; math/code tasks add their own"
+    )
+    voting: VotingConfig = VotingConfig()
+    student: StudentConfig | None = Field(default=None, description="the difficulty gate; null: off")
+    grounding: GroundingConfig = GroundingConfig()
     prompts: dict[str, str] = Field(
         default_factory=dict, description="template name -> path of a .jinja file overriding it"
     )

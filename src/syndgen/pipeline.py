@@ -13,6 +13,7 @@ either, so a model whose questions are all rejected (before any attempt) stops t
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -22,11 +23,15 @@ from pathlib import Path
 
 from syndgen.config import RunConfig
 from syndgen.records import Rejection, SeedOutcome
+from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
 from syndgen.rundir import open_run
-from syndgen.seeds.plan import topic_plan
+from syndgen.seeds.quota import PlanState, QuotaPlanner
+from syndgen.steps.common import SeedContext
 from syndgen.steps.question import normalise
-from syndgen.steps.record import Engine, process_seed
+from syndgen.steps.record import Engine, process_seed, record_text
 from syndgen.store import RunStore
+
+WINDOW_META = "plan_window"
 
 ProgressCallback = Callable[[SeedOutcome, int, int], None]
 """Called after each committed seed with (outcome, samples so far, attempts so far)."""
@@ -65,6 +70,9 @@ def run_pipeline(
         work = samples < config.count and budget_left
         if work and engine is None:
             engine = Engine.build(config)  # loads models: fails fast on a bad model or server
+        if work:
+            assert engine is not None
+            _fix_topics(store, engine)
         if on_start is not None:
             on_start(samples, config.count)
         if work:
@@ -74,6 +82,7 @@ def run_pipeline(
                 _drive(config, store, engine, on_outcome)
             finally:
                 store.end_session()
+            save_report(store, build_report(store, config, embed_diversity=_embeds(config)))
         return RunResult(
             run_dir=run_dir,
             samples=store.count("samples"),
@@ -92,33 +101,75 @@ def _digest(key: str) -> bytes:
     return hashlib.blake2b(key.encode(), digest_size=8).digest()
 
 
+def _embeds(config: RunConfig) -> bool:
+    """Diversity by embeddings, except for the scripted test backend (no model needed there)."""
+    return config.generator.backend != "dryrun"
+
+
+def _fix_topics(store: RunStore, engine: Engine) -> None:
+    """The run's topics are fixed by its first session (model-proposed ones included)."""
+    topics = stored_topics(store)
+    if topics is None:
+        expansion = engine.config.task.expand_topics
+        if expansion is not None:
+            from syndgen.seeds.expand import expand_topics
+
+            engine.topics = expand_topics(engine, expansion)
+        store.set_meta(TOPICS_META, json.dumps(engine.topics))
+    else:
+        engine.topics = topics
+
+
+def plan_window(store: RunStore, workers: int) -> int:
+    """Seeds a seed may not see the outcome of; fixed by a run's first session (resume-safe)."""
+    stored = store.get_meta(WINDOW_META)
+    if stored is None:
+        window = 4 * workers
+        store.set_meta(WINDOW_META, str(window))
+        return window
+    return int(stored)
+
+
 def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: ProgressCallback | None) -> None:
     """Keep up to ``workers`` seeds running; commit outcomes strictly in seed order.
 
-    Committing in seed order (a small reorder buffer) makes duplicate resolution and the attempt
-    budget independent of which request happens to finish first, and ``pending`` (running plus
-    finished but not yet committed) is bounded, which keeps memory flat however many seeds a
-    run takes. When one embedded engine serves both roles it runs in lockstep with the seeds
-    (see :meth:`LlamaEngine.clients`), so its batches, and the tokens, do not depend on timing.
+    Committing in seed order (a small reorder buffer) makes duplicate resolution, quotas and the
+    attempt budget independent of which request happens to finish first, and ``pending``
+    (running plus finished but not yet committed) is bounded by the plan window, which keeps
+    memory flat however many seeds a run takes. A seed sees only what was committed a full
+    window before it (duplicates, kept counts), so its work does not depend on timing. When one
+    embedded engine serves both roles it runs in lockstep with the seeds (see
+    :meth:`LlamaEngine.clients`), so its batches, and the tokens, do not depend on timing either.
     """
-    done = store.finished_seeds()
-    known: dict[bytes, int] = {_digest(k): i for i, k in store.question_keys_by_seed()}
-    samples = store.count("samples")
-    attempts = store.count("attempts")
-    seeds = len(done)
-    per_seed = 2 if config.quality.regenerate else 1
-    plan = (s for s in topic_plan(config.task.topics) if s.index not in done)
     workers = config.workers or max(1, engine.generator.capabilities.parallel)
-    max_pending = 4 * workers
+    max_pending = plan_window(store, workers)
+    workers = min(workers, max_pending)
+    state = PlanState(
+        QuotaPlanner(engine.topics, config.task.axes, config.count, config.seed, window=max_pending)
+    )
+    known: dict[bytes, int] = {}
+    samples = attempts = seeds = 0
+    for stored in store.outcomes():
+        state.remember(stored.seed, stored.accepted)
+        samples += int(stored.accepted)
+        attempts += len(stored.attempts)
+        seeds += 1
+        if stored.sample is not None:
+            known[_digest(normalise(stored.sample.question.text))] = stored.seed.index
+            engine.duplicates.add(stored.seed.index, record_text(stored))
+    per_seed = engine.attempts_per_seed
+    next_index = seeds
     gate = getattr(engine.generator, "lockstep", None) if engine.critic is engine.generator else None
 
-    def known_before(limit: int) -> Callable[[str], bool]:
+    def context(limit: int) -> SeedContext:
         # Only seeds committed before this one was submitted count, whatever the timing.
-        def check(key: str) -> bool:
+        def known_question(key: str) -> bool:
             index = known.get(_digest(key))
             return index is not None and index < limit
 
-        return check
+        return SeedContext(
+            known_question=known_question, duplicate=lambda text: engine.duplicates.check(text, limit)
+        )
 
     running: dict[Future[SeedOutcome], int] = {}
     order: deque[int] = deque()  # submitted, not yet committed, in seed order
@@ -128,11 +179,12 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
         while True:
             with gate.hold() if gate is not None else nullcontext():
                 while order and order[0] in ready:
-                    outcome = ready.pop(order.popleft())
+                    outcome = _settle(ready.pop(order.popleft()), known, state, engine)
                     key = normalise(outcome.question.text) if outcome.question else None
-                    outcome = _dedupe(outcome, key, known)
                     if outcome.sample is not None and key is not None:
                         known[_digest(key)] = outcome.seed.index
+                        engine.duplicates.add(outcome.seed.index, record_text(outcome))
+                    state.remember(outcome.seed, outcome.accepted)
                     store.commit(outcome, key)
                     samples += int(outcome.accepted)
                     seeds += 1
@@ -146,11 +198,12 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                     and attempts + per_seed * (len(order) + 1) <= config.attempt_cap
                     and seeds + len(order) < config.attempt_cap
                 ):
-                    seed = next(plan)
+                    seed = state.next_seed(next_index)
+                    next_index += 1
                     if gate is not None:
                         gate.clients(+1)
-                    check = known_before(seed.index - max_pending)
-                    running[pool.submit(process_seed, seed, engine, check)] = seed.index
+                    ctx = context(seed.index - max_pending)
+                    running[pool.submit(process_seed, seed, engine, ctx)] = seed.index
                     order.append(seed.index)
             if not running:
                 break
@@ -169,15 +222,33 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
     pool.shutdown(wait=True)
 
 
-def _dedupe(outcome: SeedOutcome, key: str | None, known: dict[bytes, int]) -> SeedOutcome:
-    """Reject an accepted sample whose question an earlier seed already contributed."""
-    if outcome.sample is None or key is None or _digest(key) not in known:
-        return outcome
+def _reject(outcome: SeedOutcome, stage: str, reason: str, detail: str) -> SeedOutcome:
+    assert outcome.sample is not None
     rejection = Rejection(
         seed_index=outcome.seed.index,
         attempt_no=outcome.sample.attempt.attempt_no,
-        stage="dedup",
-        reason="duplicate_question",
-        detail="the same question was accepted for an earlier seed",
+        stage=stage,  # type: ignore[arg-type]
+        reason=reason,
+        detail=detail,
     )
     return outcome.model_copy(update={"sample": None, "rejections": (*outcome.rejections, rejection)})
+
+
+def _settle(outcome: SeedOutcome, known: dict[bytes, int], state: PlanState, engine: Engine) -> SeedOutcome:
+    """Final in-order checks on an accepted sample: duplicates of any earlier seed, then quotas."""
+    if outcome.sample is None:
+        return outcome
+    key = normalise(outcome.sample.question.text)
+    if _digest(key) in known:
+        return _reject(
+            outcome, "dedup", "duplicate_question", "the same question was accepted for an earlier seed"
+        )
+    duplicate = engine.duplicates.check(record_text(outcome), outcome.seed.index)
+    if duplicate is not None:
+        return _reject(outcome, "dedup", *duplicate)
+    over = state.over_quota(outcome.seed) if engine.config.coverage.enforce else None
+    if over is not None:
+        return _reject(outcome, "coverage", "over_quota", over)
+    return outcome
+
+

@@ -8,7 +8,7 @@ and the seed ends as exactly one :class:`SeedOutcome`: an accepted :class:`Sampl
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,7 +43,9 @@ class Seed(_Frozen):
     index: int = Field(ge=0)
     topic: str
     variant: int = Field(default=1, ge=1, description="round over the topic list, 1-based")
-    attributes: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, str | list[str]] = Field(default_factory=dict)
+    chunk_id: str | None = Field(default=None, description="grounded runs: the passage it starts from")
+    examples: tuple[int, ...] = Field(default=(), description="rows of the example file shown")
 
 
 class Question(_Frozen):
@@ -53,6 +55,36 @@ class Question(_Frozen):
     model: str
     usage: Usage = Usage()
     latency_s: float = 0.0
+    reference: str | None = Field(default=None, description="ground truth computed by the program")
+    tests: str | None = Field(default=None, description="code tasks: the tests an answer must pass")
+
+
+class Turn(_Frozen):
+    """One turn of a multi-turn conversation; assistant turns carry their own reasoning."""
+
+    role: Literal["user", "assistant"]
+    content: str
+    reasoning: str = ""
+    pattern: str | None = None
+
+
+class Passage(_Frozen):
+    """A retrieved chunk a grounded record was answered from."""
+
+    chunk_id: str
+    source: str
+    page: int | None = None
+    section: str | None = None
+    text: str
+    score: float
+
+
+class Check(_Frozen):
+    """The result of one programmatic verifier on one attempt."""
+
+    name: str
+    status: Literal["pass", "fail", "skipped"]
+    detail: str = ""
 
 
 class Attempt(_Frozen):
@@ -68,6 +100,9 @@ class Attempt(_Frozen):
     latency_s: float
     model: str
     finish_reason: str | None = None
+    turns: tuple[Turn, ...] = Field(default=(), description="conversations: every turn, in order")
+    checks: tuple[Check, ...] = ()
+    final_answer: str | None = None
 
 
 class Verdict(_Frozen):
@@ -82,6 +117,9 @@ class Verdict(_Frozen):
     usage: Usage = Usage()
     latency_s: float = 0.0
     repaired: bool = False
+    flags: dict[str, bool] = Field(
+        default_factory=dict, description="yes/no checks asked with the score (pattern present, supported)"
+    )
 
     @property
     def parsed(self) -> bool:
@@ -91,7 +129,7 @@ class Verdict(_Frozen):
 class Rejection(_Frozen):
     seed_index: int
     attempt_no: int | None = None
-    stage: Literal["question", "filter", "critic", "backend", "dedup"]
+    stage: Literal["question", "filter", "critic", "backend", "dedup", "verify", "vote", "coverage", "grounding"]
     reason: str
     detail: str = ""
 
@@ -102,7 +140,18 @@ class Sample(_Frozen):
     seed: Seed
     question: Question
     attempt: Attempt
-    verdict: Verdict
+    verdict: Verdict | None = Field(description="None when verifiers alone decided")
+    confidence: float | None = Field(default=None, description="majority-vote agreement ratio")
+    difficulty: Literal["too_easy", "learnable", "too_hard"] | None = None
+    pass_rate: float | None = Field(default=None, description="student pass@n rate")
+    student_n: int | None = None
+    context: tuple[Passage, ...] = ()
+    support: dict[str, Any] = Field(default_factory=dict, description="grounded: the support check")
+    rewritten_from: str | None = Field(default=None, description="the question before a rewrite")
+
+    @property
+    def score(self) -> int | None:
+        return self.verdict.score if self.verdict else None
 
 
 class SeedOutcome(_Frozen):
@@ -115,6 +164,7 @@ class SeedOutcome(_Frozen):
     rejections: tuple[Rejection, ...] = ()
     sample: Sample | None = None
     elapsed_s: float = 0.0
+    extra_usage: Usage = Field(default=Usage(), description="student, voting and rewrite calls")
 
     @property
     def accepted(self) -> bool:
@@ -122,7 +172,7 @@ class SeedOutcome(_Frozen):
 
     @property
     def usage(self) -> Usage:
-        total = self.question.usage if self.question else Usage()
+        total = self.extra_usage + (self.question.usage if self.question else Usage())
         for a in self.attempts:
             total = total + a.usage
         for v in self.verdicts:

@@ -81,7 +81,24 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+def _migration_2(db: sqlite3.Connection) -> None:
+    """A sample's critic score may be empty: verifiers alone can decide."""
+    db.executescript(
+        """
+        CREATE TABLE samples_v2 (
+            seed_index INTEGER PRIMARY KEY REFERENCES outcomes(seed_index),
+            attempt_no INTEGER NOT NULL,
+            question_key TEXT NOT NULL,
+            score INTEGER
+        );
+        INSERT INTO samples_v2 SELECT seed_index, attempt_no, question_key, score FROM samples;
+        DROP TABLE samples;
+        ALTER TABLE samples_v2 RENAME TO samples;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
 
 
 def migrate(db: sqlite3.Connection) -> None:
@@ -209,7 +226,7 @@ class RunStore:
                 sample = outcome.sample
                 db.execute(
                     "INSERT INTO samples VALUES(?,?,?,?)",
-                    (seed.index, sample.attempt.attempt_no, question_key or "", sample.verdict.score),
+                    (seed.index, sample.attempt.attempt_no, question_key or "", sample.score),
                 )
             self._touch_session()
             db.execute("COMMIT")

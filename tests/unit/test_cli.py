@@ -126,13 +126,9 @@ def test_export_commands(fake_run, tmp_path):
 
 
 def test_prompts_list_and_show():
-    assert invoke("prompts", "list").output.split() == [
-        "answer",
-        "critic",
-        "question",
-        "regenerate",
-        "repair",
-    ]
+    listed = invoke("prompts", "list").output.split()
+    assert listed == sorted(listed)
+    assert {"answer", "critic", "question", "regenerate", "repair", "conversation_user"} <= set(listed)
     shown = invoke("prompts", "show", "critic")
     assert shown.exit_code == 0 and "A die is rolled twice" in shown.output
     raw = invoke("prompts", "show", "answer", "--raw")

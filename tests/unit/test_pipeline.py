@@ -217,7 +217,11 @@ def test_parallel_workers_give_the_same_dataset_as_one(tmp_path):
         export_run(tmp_path / name, formats=["sft"], to=["jsonl"])
         results.append((tmp_path / name / "data" / "sft.jsonl").read_text())
     assert results[0] == results[1]
-    assert samples_in(tmp_path / "b") == [0, 2, 3, 5, 6]
+    assert samples_in(tmp_path / "b") == samples_in(tmp_path / "a")
+    db = sqlite3.connect(tmp_path / "b" / "run.sqlite")
+    kept = dict(db.execute("SELECT topic, accepted FROM outcomes").fetchall())
+    assert sum(kept.values()) == 5
+    assert kept.get("topic 1", 0) == 0 and kept.get("topic 4", 0) == 0
 
 
 def test_a_model_whose_questions_are_all_rejected_still_stops(tmp_path):

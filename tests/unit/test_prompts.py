@@ -7,7 +7,7 @@ from syndgen.prompts import PromptSet, split_messages
 
 def test_every_shipped_template_renders_with_its_example():
     ps = PromptSet()
-    assert prompts.names() == ["answer", "critic", "question", "regenerate", "repair"]
+    assert {"answer", "critic", "question", "regenerate", "repair"} <= set(prompts.names())
     for name in prompts.names():
         messages = ps.render(name, **prompts.EXAMPLES[name])
         assert messages[-1].role == "user"

@@ -26,14 +26,32 @@ class Config(ModelSettings):
     parallel: int = Field(default=16, ge=1, description="requests served at once")
 
 
+_WORDS = (
+    "river orbit copper lantern meadow signal harbor violet engine quartz ledger canyon pepper "
+    "glacier tunnel mosaic falcon prism cedar beacon marble fossil comet garnet willow saddle "
+    "anchor bamboo cobalt dune ember fjord grove hollow island jasper kettle lagoon maple nectar "
+    "oasis pebble quiver rapids summit thistle umber valley wharf yarrow zenith atlas bramble"
+).split()
+
+
+def _words(seed: int | None, n: int) -> str:
+    """``n`` words picked by ``seed``, so texts of different requests differ (pure)."""
+    value = (seed or 0) * 2654435761 + 97
+    picked = []
+    for _ in range(n):
+        value = (value * 6364136223846793005 + 1442695040888963407) % 2**64
+        picked.append(_WORDS[value >> 58 if len(_WORDS) >= 64 else (value >> 40) % len(_WORDS)])
+    return " ".join(picked)
+
+
 def respond(request: ChatRequest, score: int) -> str:
     """The canned reply for a request (pure)."""
     fmt = request.response_format
     if fmt is not None and fmt.kind == "json":
         return json.dumps({"rationale": "Dry run: the steps follow.", "score": score})
     if (fmt is not None and fmt.kind == "think") or "<think>" in request.messages[0].content:
-        return "<think>\nDry run: reason step by step.\n</think>\n\nDry run answer."
-    return f"Dry-run question number {request.seed}?"
+        return f"<think>\nDry run: {_words(request.seed, 6)}.\n</think>\n\nDry run answer: {_words(request.seed, 8)}."
+    return f"Dry-run question {request.seed}: {_words(request.seed, 8)}?"
 
 
 class DryRunBackend:

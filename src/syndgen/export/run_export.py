@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from syndgen.errors import InputError
 from syndgen.export.card import ExportedFile, render_card
@@ -33,16 +34,18 @@ def export_run(
         if output is not None and (len(formats) != 1 or len(to) != 1):
             raise InputError("--output names one file: give exactly one --format and one --to")
         outcomes = list(store.outcomes())
+        with_context = config.grounding.context == "include"
         written: list[ExportedFile] = []
         for kind in formats:
-            rows = ADAPTERS[kind](outcomes, mode, config.export.system_prompt)
+            rows = ADAPTERS[kind](outcomes, mode, config.export.system_prompt, with_context)
             if not rows:
                 continue
-            for fmt in to:
-                path = output or run_dir / DATA_DIR / f"{kind}{SUFFIX[fmt]}"
-                write_rows(rows, path, fmt)
-                shown = path.relative_to(run_dir) if path.is_relative_to(run_dir) else path
-                written.append(ExportedFile(kind=kind, to=fmt, path=str(shown), rows=len(rows)))
+            for name, subset in _difficulty_sets(kind, rows, output is None):
+                for fmt in to:
+                    path = output or run_dir / DATA_DIR / f"{name}{SUFFIX[fmt]}"
+                    write_rows(subset, path, fmt)
+                    shown = path.relative_to(run_dir) if path.is_relative_to(run_dir) else path
+                    written.append(ExportedFile(kind=name, to=fmt, path=str(shown), rows=len(subset)))
         if output is None or output.resolve().is_relative_to(run_dir.resolve()):
             _write_card(run_dir, store, written)
         return written
@@ -50,12 +53,26 @@ def export_run(
         store.close()
 
 
+DIFFICULTIES = ("too_easy", "learnable", "too_hard")
+
+
+def _difficulty_sets(kind: str, rows: list[dict[str, Any]], split: bool) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The combined set, plus one set per difficulty when the student gate rated the rows."""
+    sets = [(kind, rows)]
+    if split and kind == "sft" and any("difficulty" in r for r in rows):
+        for level in DIFFICULTIES:
+            subset = [r for r in rows if r.get("difficulty") == level]
+            sets.append((f"{kind}_{level}", subset))
+    return sets
+
+
 def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> None:
     present = {(f.kind, f.to): f for f in written}
     data_dir = run_dir / DATA_DIR
     for path in sorted(data_dir.glob("*")) if data_dir.is_dir() else []:
         kind, suffix = path.stem, path.suffix.lstrip(".")
-        if kind in ADAPTERS and suffix in SUFFIX and (kind, suffix) not in present:
+        known = kind in ADAPTERS or kind.startswith("sft_")
+        if known and suffix in SUFFIX and (kind, suffix) not in present:
             rows = _count_rows(path, suffix)
             present[(kind, suffix)] = ExportedFile(kind, suffix, str(path.relative_to(run_dir)), rows)
     config = load_run_config(store)

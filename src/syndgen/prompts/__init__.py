@@ -22,13 +22,19 @@ _MARKER = re.compile(r"^<<(system|user|assistant)>>[ \t]*$", re.MULTILINE)
 
 #: Variables each template is rendered with, as shown by ``syndgen prompts show``.
 EXAMPLES: dict[str, dict[str, Any]] = {
-    "question": {"topic": "basic probability", "attributes": {}, "variant": 1},
+    "question": {
+        "topic": "basic probability",
+        "attributes": {},
+        "variant": 1,
+        "examples": [{"question": "Two coins are tossed. What is the chance of two heads?"}],
+    },
     "answer": {"question": "A die is rolled twice. What is the chance of two sixes?", "system_prompt": None},
     "regenerate": {
-        "question": "A die is rolled twice. What is the chance of two sixes?",
-        "system_prompt": None,
+        "messages": [
+            Message(role="system", content="First think step by step between <think> and </think>."),
+            Message(role="user", content="A die is rolled twice. What is the chance of two sixes?"),
+        ],
         "previous_answer": "1/6",
-        "previous_reasoning": "Each roll is 1/6.",
         "score": 2,
         "critique": "The rolls are independent; the probabilities multiply.",
     },
@@ -37,6 +43,46 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reasoning": "Each roll shows a six with probability 1/6; independent, so 1/6 * 1/6.",
         "answer": "1/36",
     },
+    "conversation_user": {
+        "topic": "home networking",
+        "attributes": {"persona": "a retired teacher"},
+        "transcript": "USER: Why is my wifi slow upstairs?\nASSISTANT: Walls and floors weaken the signal.",
+        "patterns": [("asks for clarification", "ask what a term in the last reply means")],
+        "critique": None,
+    },
+    "critic_conversation": {
+        "question": "Why is my wifi slow upstairs?",
+        "transcript": "USER: Why is my wifi slow upstairs?\nASSISTANT: Walls weaken the signal.\n"
+        "USER: What do you mean by signal?\nASSISTANT: The radio waves the router sends.",
+        "patterns": [("asks for clarification", "asks what a term in the last reply means")],
+        "reasoning": "",
+        "answer": "The radio waves the router sends.",
+    },
+    "question_grounded": {
+        "passage": "Employees accrue 2 days of paid leave per month, up to 30 days a year.",
+        "source": "docs/leave-policy.md",
+        "attributes": {},
+        "variant": 1,
+    },
+    "answer_grounded": {
+        "question": "How many days of paid leave can an employee accrue in a year?",
+        "passages": [{"source": "docs/leave-policy.md", "text": "Employees accrue 2 days per month, up to 30."}],
+        "system_prompt": None,
+    },
+    "critic_grounded": {
+        "question": "How many days of paid leave can an employee accrue in a year?",
+        "reasoning": "The policy caps accrual at 30 days.",
+        "answer": "Up to 30 days.",
+        "passages": [{"source": "docs/leave-policy.md", "text": "Employees accrue 2 days per month, up to 30."}],
+    },
+    "answer_math": {"question": "Ann has 3 bags of 12 apples and gives away 7. How many are left?", "system_prompt": None},
+    "answer_code": {
+        "question": "Write a function `add(a, b)` that returns the sum of two numbers.",
+        "system_prompt": None,
+    },
+    "equivalent": {"first": "The total is 12 apples.", "second": "12"},
+    "topics": {"root": "personal finance", "count": 5, "avoid": ["budgeting"]},
+    "rewrite": {"question": "What is 12 + 30?", "harder": True},
     "repair": {
         "messages": [Message(role="user", content="Score this answer as JSON.")],
         "raw": "I think it deserves a four",

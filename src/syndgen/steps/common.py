@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from syndgen.backends.base import Backend, ChatRequest, ChatResponse, ResponseFormat
 from syndgen.backends.common import ModelSettings
@@ -35,3 +37,16 @@ def ask(
         max_reasoning_tokens=max_reasoning_tokens,
     )
     return backend.chat(request)
+
+
+@dataclass(frozen=True)
+class SeedContext:
+    """What a seed may know about the rest of the run: only seeds committed before it started.
+
+    ``known_question(key)`` says whether an accepted sample already has this normalised
+    question; ``duplicate(text)`` returns ``(reason, detail)`` when the record text repeats an
+    accepted one (exact, near or semantic), else None.
+    """
+
+    known_question: Callable[[str], bool] = lambda _key: False
+    duplicate: Callable[[str], tuple[str, str] | None] = lambda _text: None

@@ -61,6 +61,30 @@ def _json_objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
+def verdict_schema(flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The verdict schema, with one boolean property per extra yes/no check."""
+    if not flags:
+        return VERDICT_SCHEMA
+    props = dict(VERDICT_SCHEMA["properties"])
+    props.update({name: {"type": "boolean"} for name in flags})
+    return {**VERDICT_SCHEMA, "properties": props, "required": [*VERDICT_SCHEMA["required"], *flags]}
+
+
+def parse_flags(text: str, flags: tuple[str, ...]) -> dict[str, bool]:
+    """Read the yes/no checks from a critic reply; a check it did not answer counts as no (pure)."""
+    body = split_reasoning(text).answer or text
+    found: dict[str, bool] = {}
+    for obj in _json_objects(body):
+        lowered = {str(k).lower(): v for k, v in obj.items()}
+        for name in flags:
+            value = lowered.get(name.lower())
+            if isinstance(value, bool):
+                found.setdefault(name, value)
+            elif isinstance(value, str) and value.strip().lower() in {"true", "yes", "false", "no"}:
+                found.setdefault(name, value.strip().lower() in {"true", "yes"})
+    return {name: found.get(name, False) for name in flags}
+
+
 def parse_verdict(text: str) -> tuple[int, str]:
     """Read ``(score, rationale)`` from a critic reply, leniently (pure).
 
@@ -88,16 +112,31 @@ def judge(
     backend: Backend,
     settings: ModelSettings,
     run_seed: int,
+    template: str = "critic",
+    flags: tuple[str, ...] = (),
+    **variables: Any,
 ) -> Verdict:
-    """Score one attempt; one repair request if the first reply does not parse."""
-    messages = prompts.render("critic", question=question, reasoning=attempt.reasoning, answer=attempt.answer)
-    fmt = VERDICT_FORMAT if backend.capabilities.structured_output else None
+    """Score one attempt; one repair request if the first reply does not parse.
+
+    ``template`` picks the critic prompt (conversations and grounded answers have their own);
+    ``flags`` names extra yes/no checks the critic answers in the same JSON object.
+    """
+    messages = prompts.render(
+        template, question=question, reasoning=attempt.reasoning, answer=attempt.answer, **variables
+    )
+    schema = verdict_schema(flags)
+    fmt = (
+        ResponseFormat(kind="json", schema=schema, name="verdict")
+        if backend.capabilities.structured_output
+        else None
+    )
     seed = request_seed(run_seed, attempt.seed_index, "critic", attempt.attempt_no)
     response = ask(backend, settings, messages, seed=seed, response_format=fmt)
     usage, latency = response.usage, response.latency_s
     try:
         score, rationale = parse_verdict(response.text)
         repaired = False
+        raw = response.text
     except ParseError as first:
         repair = prompts.render("repair", messages=list(messages), raw=response.text)
         again = ask(backend, settings, repair, seed=seed + 1, response_format=fmt)
@@ -105,6 +144,7 @@ def judge(
         try:
             score, rationale = parse_verdict(again.text)
             repaired = True
+            raw = again.text
         except ParseError as second:
             return Verdict(
                 seed_index=attempt.seed_index,
@@ -127,4 +167,5 @@ def judge(
         usage=usage,
         latency_s=latency,
         repaired=repaired,
+        flags=parse_flags(raw, flags),
     )

@@ -18,18 +18,16 @@ def answer_messages(prompts: PromptSet, question: str, system_prompt: str | None
 
 def regenerate_messages(
     prompts: PromptSet,
-    question: str,
-    system_prompt: str | None,
+    messages: tuple[Message, ...],
     previous: Attempt,
     verdict: Verdict | None,
     problem: str,
 ) -> tuple[Message, ...]:
+    """The original request, the rejected answer, and the critique it must fix."""
     return prompts.render(
         "regenerate",
-        question=question,
-        system_prompt=system_prompt,
+        messages=list(messages),
         previous_answer=previous.answer or previous.raw_text,
-        previous_reasoning=previous.reasoning,
         score=verdict.score if verdict else None,
         critique=problem,
     )

@@ -41,8 +41,11 @@ def make_question(
     settings: ModelSettings,
     run_seed: int,
     max_tokens: int,
+    examples: list[dict[str, str]] | None = None,
 ) -> Question:
-    messages = prompts.render("question", topic=seed.topic, attributes=seed.attributes, variant=seed.variant)
+    messages = prompts.render(
+        "question", topic=seed.topic, attributes=seed.attributes, variant=seed.variant, examples=examples or []
+    )
     response = ask(
         backend,
         settings,

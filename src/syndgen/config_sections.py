@@ -1,0 +1,107 @@
+"""Config sections beyond the core task: seed axes and examples, dedup, coverage, verifiers,
+majority voting, the student gate and grounding. Each is strict (unknown keys are errors) and
+has defaults that work with the embedded model, so a config only names what it changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AxisConfig(_Strict):
+    """An attribute axis of the seed plan, e.g. ``pattern`` with 10 values, 2-3 per record."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    values: list[str] = Field(min_length=1)
+    per_record: int | tuple[int, int] = Field(
+        default=1, description="values applied to one record: a number, or [min, max] alternating"
+    )
+    descriptions: dict[str, str] = Field(
+        default_factory=dict, description="value -> what it means, shown to the generator and critic"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> AxisConfig:
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"axis {self.name!r} repeats a value")
+        low, high = self.bounds
+        if not 1 <= low <= high <= len(self.values):
+            raise ValueError(
+                f"axis {self.name!r}: per_record must be between 1 and the number of values "
+                f"({len(self.values)})"
+            )
+        unknown = set(self.descriptions) - set(self.values)
+        if unknown:
+            raise ValueError(f"axis {self.name!r}: descriptions for unknown values {sorted(unknown)}")
+        return self
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        if isinstance(self.per_record, int):
+            return self.per_record, self.per_record
+        return self.per_record
+
+
+class ExamplesConfig(_Strict):
+    """A file of example records shown as few-shot exemplars, rotated evenly."""
+
+    path: str
+    fields: dict[str, str] = Field(
+        default_factory=lambda: {"question": "question", "answer": "answer"},
+        description="our field -> the file's column (question, answer)",
+    )
+    k: int = Field(default=2, ge=1, le=16, description="examples per prompt")
+
+
+class TopicExpansionConfig(_Strict):
+    """Let the model propose topics under a root subject; a topic memory keeps them distinct."""
+
+    root: str = Field(min_length=1)
+    count: int = Field(default=20, ge=1, le=500, description="topics wanted")
+    max_rounds: int = Field(default=8, ge=1, description="model calls before giving up")
+
+
+class DedupConfig(_Strict):
+    exact: bool = True
+    near_threshold: float | None = Field(
+        default=0.8, gt=0, le=1, description="Jaccard similarity of word shingles (MinHash LSH)"
+    )
+    semantic_threshold: float | None = Field(
+        default=0.95, gt=0, le=1, description="cosine similarity of sentence embeddings; null: off"
+    )
+    embedder: str = Field(default="minilm", description="'minilm' or a local sentence-transformers folder")
+
+
+class CoverageConfig(_Strict):
+    enforce: bool = Field(
+        default=True, description="plan seeds toward under-filled cells and cap each value at quota+1"
+    )
+    max_skew: float = Field(default=2.0, ge=1.0, description="max/min count per axis for the check")
+
+
+class VerifierSpec(_Strict):
+    name: str = Field(description="math, code, json, regex, exact, or package.module:function")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class VotingConfig(_Strict):
+    k: int = Field(default=1, ge=1, le=16, description="answers per question; 1 turns voting off")
+    method: Literal["exact", "numeric", "semantic", "judge"] = "numeric"
+    min_agreement: float = Field(default=0.5, ge=0, le=1, description="lower is rejected (low_agreement)")
+    threshold: float = Field(default=0.85, gt=0, le=1, description="semantic: cosine for one cluster")
+
+
+class GroundingConfig(_Strict):
+    index: str | None = Field(default=None, description="index folder built by `syndgen ingest`")
+    top_k: int = Field(default=4, ge=1, le=32)
+    context: Literal["include", "exclude"] = Field(
+        default="include", description="export the passages in the prompt (RAG SFT) or not (closed book)"
+    )
+    min_lexical: float = Field(default=0.5, ge=0, le=1, description="share of answer words in passages")
+    min_dense: float | None = Field(default=0.35, ge=-1, le=1, description="answer-passage cosine")

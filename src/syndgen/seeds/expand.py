@@ -1,0 +1,51 @@
+"""Model-proposed topics: expand a root subject into a list of distinct subtopics.
+
+The generator is asked, round after round, for subtopics of the root it has not proposed yet;
+a :class:`TopicMemory` (normalised, near-duplicate and embedding aware) keeps only new ones. The
+configured topics, if any, seed the memory so proposals do not repeat them. The result is
+stored with the run on its first session, so a resumed run plans over the same topics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from syndgen.config_sections import TopicExpansionConfig
+from syndgen.errors import BackendError
+from syndgen.seeds.topic_memory import TopicMemory, parse_topic_list
+from syndgen.steps.common import ask, request_seed
+
+if TYPE_CHECKING:
+    from syndgen.steps.record import Engine
+
+
+def expand_topics(engine: Engine, expansion: TopicExpansionConfig) -> list[str]:
+    from syndgen.embed import get_embedder
+
+    cfg = engine.config
+    memory = TopicMemory(embed=get_embedder(cfg.dedup.embedder).encode)
+    given = [t for t in engine.topics if t]
+    memory.add_all(given)
+    proposed: list[str] = []
+    for round_no in range(expansion.max_rounds):
+        if len(proposed) >= expansion.count:
+            break
+        messages = engine.prompts.render(
+            "topics", root=expansion.root, count=min(10, expansion.count - len(proposed)), avoid=memory.topics[-40:]
+        )
+        response = ask(
+            engine.generator,
+            cfg.generator,
+            messages,
+            seed=request_seed(cfg.seed, round_no, "topics"),
+            max_tokens=256,
+        )
+        for topic in parse_topic_list(response.text):
+            if len(proposed) < expansion.count and memory.add(topic):
+                proposed.append(topic)
+    if not proposed:
+        raise BackendError(
+            f"the generator proposed no usable topics for {expansion.root!r}",
+            hint="list topics in task.topics, or use a stronger generator",
+        )
+    return proposed

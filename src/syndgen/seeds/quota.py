@@ -1,0 +1,164 @@
+"""Quota planning: seeds aimed at what the kept data still lacks, so coverage survives filtering.
+
+Every axis value (topics included) has a quota for a run of ``count`` records. The plan for
+seed ``i`` gives it the topic, the number of values per record and the values with the largest
+remaining deficit, where the deficit counts the samples *kept* by seeds committed at least
+``window`` seeds earlier plus what the seeds in the window were planned to bring (optimistically:
+a seed in flight is assumed kept until its outcome is known). Seeds are committed in order and
+seed ``i`` is only started once seed ``i - window`` is committed, so the plan is a pure function
+of the config, the run seed and earlier outcomes: the same command gives the same plan, and on
+the embedded backend the same data. A rejected seed's values come back into deficit and later
+seeds top them up. At commit time a sample that would push a value above quota + 1 is turned
+away (``over_quota``), which caps skew; ties are broken by a permutation fixed by the run seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from syndgen.config_sections import AxisConfig
+from syndgen.records import Seed
+
+TOPIC = "topic"
+
+
+def per_record_key(axis: str) -> str:
+    """The pseudo-axis that balances how many values of ``axis`` a record applies."""
+    return f"{axis}.per_record"
+
+
+def split_evenly(total: int, values: Sequence[str], order: Sequence[str]) -> dict[str, int]:
+    """``total`` spread over ``values``; the remainder goes to the first values in ``order``."""
+    base, extra = divmod(total, len(values))
+    lucky = set(order[:extra])
+    return {v: base + (1 if v in lucky else 0) for v in values}
+
+
+def _order(values: Sequence[str], run_seed: int, axis: str) -> list[str]:
+    ordered = list(values)
+    random.Random(f"{run_seed}:{axis}").shuffle(ordered)
+    return ordered
+
+
+def attribute_values(seed: Seed) -> dict[str, list[str]]:
+    """The values a seed applies, per axis, topic included (pure)."""
+    found: dict[str, list[str]] = {TOPIC: [seed.topic]}
+    for name, value in seed.attributes.items():
+        found[name] = list(value) if isinstance(value, list) else [value]
+    return found
+
+
+@dataclass
+class QuotaPlanner:
+    topics: Sequence[str]
+    axes: Sequence[AxisConfig]
+    count: int
+    run_seed: int
+    window: int
+    _orders: dict[str, list[str]] = field(init=False)
+    quotas: dict[str, dict[str, int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._orders = {TOPIC: _order(self.topics, self.run_seed, TOPIC)}
+        self.quotas = {TOPIC: split_evenly(self.count, self.topics, self._orders[TOPIC])}
+        for axis in self.axes:
+            low, high = axis.bounds
+            sizes = [str(k) for k in range(low, high + 1)]
+            self._orders[per_record_key(axis.name)] = sizes
+            size_quota = split_evenly(self.count, sizes, sizes)
+            self.quotas[per_record_key(axis.name)] = size_quota
+            slots = sum(int(k) * n for k, n in size_quota.items())
+            self._orders[axis.name] = _order(axis.values, self.run_seed, axis.name)
+            self.quotas[axis.name] = split_evenly(slots, axis.values, self._orders[axis.name])
+
+    # ------------------------------------------------------------------ planning
+
+    def plan(self, index: int, filled: Mapping[str, Counter[str]], planned: Sequence[Seed]) -> Seed:
+        """Seed ``index`` given kept counts (seeds before the window) and the seeds in the window."""
+        load = {axis: Counter(filled.get(axis, Counter())) for axis in self.quotas}
+        for seed in planned:
+            for name, values in self._with_sizes(seed).items():
+                if name in load:
+                    load[name].update(values)
+        topic = self._pick(TOPIC, load, 1, index)[0]
+        attributes: dict[str, str | list[str]] = {}
+        for axis in self.axes:
+            _, high = axis.bounds
+            size = int(self._pick(per_record_key(axis.name), load, 1, index)[0])
+            chosen = self._pick(axis.name, load, size, index)
+            attributes[axis.name] = chosen if high > 1 else chosen[0]
+        return Seed(index=index, topic=topic, variant=load[TOPIC][topic] + 1, attributes=attributes)
+
+    def _pick(self, axis: str, load: Mapping[str, Counter[str]], n: int, index: int) -> list[str]:
+        order = self._orders[axis]
+        quota = self.quotas[axis]
+        rotate = index % len(order)
+        rank = {v: (i - rotate) % len(order) for i, v in enumerate(order)}
+        # Largest remaining share of quota first; a fixed rotating order breaks ties.
+        ranked = sorted(order, key=lambda v: ((load[axis][v] + 1) / max(quota[v], 1e-9), rank[v]))
+        return sorted(ranked[:n], key=lambda v: rank[v]) if n > 1 else ranked[:1]
+
+    def _with_sizes(self, seed: Seed) -> dict[str, list[str]]:
+        values = attribute_values(seed)
+        for axis in self.axes:
+            if axis.name in values:
+                values[per_record_key(axis.name)] = [str(len(values[axis.name]))]
+        return values
+
+    # ------------------------------------------------------------------ acceptance
+
+    def kept_values(self, seed: Seed) -> dict[str, list[str]]:
+        return self._with_sizes(seed)
+
+    def over_quota(self, seed: Seed, kept: Mapping[str, Counter[str]]) -> str | None:
+        """Why keeping this seed's sample would push a value above quota + 1, or None."""
+        for axis, values in self._with_sizes(seed).items():
+            quota = self.quotas.get(axis)
+            if quota is None:
+                continue
+            for value in values:
+                if value in quota and kept.get(axis, Counter())[value] + 1 > quota[value] + 1:
+                    return f"{axis}={value} already has {kept[axis][value]} of quota {quota[value]}"
+        return None
+
+
+class PlanState:
+    """The planner plus the run's memory of what was planned and kept, updated in seed order."""
+
+    def __init__(self, planner: QuotaPlanner) -> None:
+        self.planner = planner
+        self.window = planner.window
+        self.kept: dict[str, Counter[str]] = {axis: Counter() for axis in planner.quotas}
+        self._filled: dict[str, Counter[str]] = {axis: Counter() for axis in planner.quotas}
+        self._lagging: list[tuple[int, dict[str, list[str]]]] = []  # kept, not yet behind the window
+        self._planned: dict[int, Seed] = {}
+
+    def remember(self, seed: Seed, accepted: bool) -> None:
+        """Record a committed seed (in seed order), as planned and, if so, as kept."""
+        self._planned[seed.index] = seed
+        if accepted:
+            values = self.planner.kept_values(seed)
+            for axis, found in values.items():
+                if axis in self.kept:
+                    self.kept[axis].update(found)
+            self._lagging.append((seed.index, values))
+
+    def next_seed(self, index: int) -> Seed:
+        limit = index - self.window
+        while self._lagging and self._lagging[0][0] < limit:
+            _, values = self._lagging.pop(0)
+            for axis, found in values.items():
+                if axis in self._filled:
+                    self._filled[axis].update(found)
+        for old in [i for i in self._planned if i < limit]:
+            del self._planned[old]
+        window = [s for i, s in sorted(self._planned.items()) if i >= limit]
+        seed = self.planner.plan(index, self._filled, window)
+        self._planned[index] = seed
+        return seed
+
+    def over_quota(self, seed: Seed) -> str | None:
+        return self.planner.over_quota(seed, self.kept)

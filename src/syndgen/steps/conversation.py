@@ -1,0 +1,206 @@
+"""Multi-turn conversations: user and assistant turns alternate, each assistant turn reasons.
+
+The seed's ``pattern`` values (an axis of the seed plan) are dealt to the user turns after the
+first, so each requested pattern is applied by a named turn. The generator writes every user
+turn (following its pattern) and every assistant turn (thinking first, the trace kept per
+turn). Each assistant turn must pass the cheap filters; the whole conversation then goes
+through the duplicate check and the critic, which also answers, pattern by pattern, whether it
+is present; a missing one rejects the conversation as ``pattern_not_applied``. A rejected
+conversation is written once more from scratch with the critique in view.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from syndgen.records import Attempt, Message, Question, Rejection, Seed, SeedOutcome, Turn, Usage
+from syndgen.steps.assess import CriticAsk, assess
+from syndgen.steps.common import SeedContext, ask, request_seed
+from syndgen.steps.filters import check_attempt
+from syndgen.steps.generate import generate_attempt
+from syndgen.steps.question import clean_question
+
+if TYPE_CHECKING:
+    from syndgen.steps.record import Engine
+
+PATTERN_AXIS = "pattern"
+
+
+def exchanges_for(run_seed: int, seed_index: int, bounds: tuple[int, int]) -> int:
+    """How many user/assistant exchanges this seed's conversation has (pure)."""
+    low, high = bounds
+    return low + request_seed(run_seed, seed_index, "exchanges") % (high - low + 1)
+
+
+def deal_patterns(patterns: list[str], exchanges: int) -> list[list[str]]:
+    """Patterns per user turn: none for the opening turn, then dealt round-robin (pure)."""
+    slots: list[list[str]] = [[] for _ in range(exchanges)]
+    later = max(1, exchanges - 1)
+    for j, pattern in enumerate(patterns):
+        slots[min(exchanges - 1, 1 + j % later)].append(pattern)
+    return slots
+
+
+def transcript(turns: list[Turn] | tuple[Turn, ...]) -> str:
+    return "\n".join(f"{t.role.upper()}: {t.content}" for t in turns)
+
+
+def _patterns(seed: Seed) -> list[str]:
+    value = seed.attributes.get(PATTERN_AXIS, [])
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _user_turn(
+    engine: Engine, seed: Seed, turns: list[Turn], patterns: list[str], attempt_no: int, critique: str | None
+) -> tuple[Turn, Usage]:
+    cfg = engine.config
+    descriptions = _descriptions(engine)
+    messages = engine.prompts.render(
+        "conversation_user",
+        topic=seed.topic,
+        attributes={k: v for k, v in seed.attributes.items() if k != PATTERN_AXIS},
+        transcript=transcript(turns),
+        patterns=[(p, descriptions.get(p, "")) for p in patterns],
+        critique=critique,
+    )
+    stage = f"user{len(turns)}"
+    response = ask(
+        engine.generator,
+        cfg.generator,
+        messages,
+        seed=request_seed(cfg.seed, seed.index, stage, attempt_no),
+        max_tokens=cfg.task.question_max_tokens,
+    )
+    text = clean_question(response.text) if not turns else response.text.strip().strip('"').strip()
+    return Turn(role="user", content=text, pattern=", ".join(patterns) or None), response.usage
+
+
+def _descriptions(engine: Engine) -> dict[str, str]:
+    for axis in engine.config.task.axes:
+        if axis.name == PATTERN_AXIS:
+            return axis.descriptions
+    return {}
+
+
+def _assistant_messages(engine: Engine, turns: list[Turn]) -> tuple[Message, ...]:
+    system = engine.prompts.render("answer", question="", system_prompt=engine.config.task.system_prompt)[0]
+    history = [Message(role=t.role, content=t.content) for t in turns]
+    return (system, *history) if system.role == "system" else tuple(history)
+
+
+def converse(engine: Engine, seed: Seed, attempt_no: int, critique: str | None = None) -> Attempt:
+    """Write one whole conversation; the attempt's ``turns`` hold it, reasoning per turn."""
+    cfg = engine.config
+    exchanges = exchanges_for(cfg.seed, seed.index, cfg.task.turns)
+    dealt = deal_patterns(_patterns(seed), exchanges)
+    turns: list[Turn] = []
+    usage, latency = Usage(), 0.0
+    last: Attempt | None = None
+    for n in range(exchanges):
+        user, spent = _user_turn(engine, seed, turns, dealt[n], attempt_no, critique)
+        usage = usage + spent
+        turns.append(user)
+        messages = _assistant_messages(engine, turns)
+        last = generate_attempt(
+            seed.index,
+            attempt_no * 100 + n,
+            messages,
+            backend=engine.generator,
+            settings=cfg.generator,
+            run_seed=cfg.seed,
+            force_reasoning=cfg.task.force_reasoning,
+            max_reasoning_tokens=cfg.task.max_reasoning_tokens,
+        )
+        usage, latency = usage + last.usage, latency + last.latency_s
+        turns.append(Turn(role="assistant", content=last.answer, reasoning=last.reasoning))
+        if check_attempt(last, cfg.task, cfg.quality) is not None:
+            break  # a failed turn fails the conversation; no need to write the rest
+    assert last is not None
+    return last.model_copy(
+        update={
+            "attempt_no": attempt_no,
+            "raw_text": transcript(turns),
+            "usage": usage,
+            "latency_s": latency,
+            "turns": tuple(turns),
+        }
+    )
+
+
+def _turn_problem(attempt: Attempt, engine: Engine) -> tuple[str, str] | None:
+    cfg = engine.config
+    assistants = [t for t in attempt.turns if t.role == "assistant"]
+    expected = exchanges_for(cfg.seed, attempt.seed_index, cfg.task.turns)
+    for n, turn in enumerate(assistants):
+        probe = attempt.model_copy(update={"answer": turn.content, "reasoning": turn.reasoning})
+        if n < len(assistants) - 1:
+            probe = probe.model_copy(update={"finish_reason": "stop"})
+        failed = check_attempt(probe, cfg.task, cfg.quality)
+        if failed is not None:
+            return failed[0], f"assistant turn {n + 1}: {failed[1]}"
+    if len(assistants) < expected:
+        return "too_few_turns", f"{len(assistants)} of {expected} exchanges"
+    if any(len(t.content) < 8 for t in attempt.turns if t.role == "user"):
+        return "empty_user_turn", "a user turn is empty or too short"
+    return None
+
+
+def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
+    started = time.perf_counter()
+    patterns = _patterns(seed)
+    descriptions = _descriptions(engine)
+    attempts: list[Attempt] = []
+    verdicts, rejections = [], []
+    sample = None
+    critique: str | None = None
+    tries = 2 if engine.config.quality.regenerate else 1
+    question: Question | None = None
+    for attempt_no in range(1, tries + 1):
+        attempt = converse(engine, seed, attempt_no, critique)
+        attempts.append(attempt)
+        question = Question(text=attempt.turns[0].content, model=attempt.model)
+        failed = _turn_problem(attempt, engine)
+        if failed is not None:
+            problem = Rejection(
+                seed_index=seed.index, attempt_no=attempt_no, stage="filter", reason=failed[0], detail=failed[1]
+            )
+            rejections.append(problem)
+            critique = problem.detail
+            continue
+        result = assess(
+            attempt,
+            question.text,
+            engine,
+            ctx,
+            record={"question": question.text, "answer": attempt.raw_text, "turns": attempt.turns},
+            text=transcript(attempt.turns),
+            ask=CriticAsk(
+                template="critic_conversation",
+                flags=tuple(patterns),
+                variables={
+                    "transcript": attempt.raw_text,
+                    "patterns": [(p, descriptions.get(p, "")) for p in patterns],
+                },
+                flag_reason="pattern_not_applied",
+            ),
+            skip_filters=True,
+        )
+        if result.verdict is not None:
+            verdicts.append(result.verdict)
+        if result.problem is None:
+            from syndgen.records import Sample
+
+            sample = Sample(seed=seed, question=question, attempt=result.attempt, verdict=result.verdict)
+            break
+        rejections.append(result.problem)
+        critique = result.verdict.rationale if result.verdict and result.verdict.score else result.problem.detail
+    return SeedOutcome(
+        seed=seed,
+        question=question,
+        attempts=tuple(attempts),
+        verdicts=tuple(verdicts),
+        rejections=tuple(rejections),
+        sample=sample,
+        elapsed_s=time.perf_counter() - started,
+    )

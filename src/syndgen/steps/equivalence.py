@@ -1,0 +1,48 @@
+"""LLM-judged equivalence of two answers, for majority voting with ``method: judge``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from syndgen.backends.base import ResponseFormat
+from syndgen.steps.common import ask, request_seed
+
+if TYPE_CHECKING:
+    from syndgen.steps.record import Engine
+
+SAME_SCHEMA = {
+    "type": "object",
+    "properties": {"same": {"type": "boolean"}},
+    "required": ["same"],
+    "additionalProperties": False,
+}
+
+
+def parse_same(text: str) -> bool:
+    """Read ``{"same": true|false}``; anything unreadable counts as different (pure)."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        return False
+    try:
+        value = json.loads(text[start : end + 1]).get("same")
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    return value is True
+
+
+def judge_equivalent(engine: Engine, a: str, b: str) -> bool:
+    cfg = engine.config
+    messages = engine.prompts.render("equivalent", first=a, second=b)
+    fmt = ResponseFormat(kind="json", schema=SAME_SCHEMA, name="same")
+    pair = hashlib.sha256(f"{a}\x00{b}".encode()).hexdigest()[:16]
+    response = ask(
+        engine.critic,
+        cfg.critic_model,
+        messages,
+        seed=request_seed(cfg.seed, 0, f"equivalent:{pair}"),
+        max_tokens=24,
+        response_format=fmt if engine.critic.capabilities.structured_output else None,
+    )
+    return parse_same(response.text)
