@@ -145,7 +145,8 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
     max_pending = plan_window(store, workers)
     workers = min(workers, max_pending)
     state = PlanState(
-        QuotaPlanner(engine.topics, config.task.axes, config.count, config.seed, window=max_pending)
+        QuotaPlanner(engine.topics, config.task.axes, config.count, config.seed, window=max_pending),
+        adaptive=config.coverage.enforce,
     )
     known: dict[bytes, int] = {}
     samples = attempts = seeds = 0
@@ -227,7 +228,7 @@ def _reject(outcome: SeedOutcome, stage: str, reason: str, detail: str) -> SeedO
     rejection = Rejection(
         seed_index=outcome.seed.index,
         attempt_no=outcome.sample.attempt.attempt_no,
-        stage=stage,  # type: ignore[arg-type]
+        stage=stage,
         reason=reason,
         detail=detail,
     )
@@ -250,5 +251,3 @@ def _settle(outcome: SeedOutcome, known: dict[bytes, int], state: PlanState, eng
     if over is not None:
         return _reject(outcome, "coverage", "over_quota", over)
     return outcome
-
-

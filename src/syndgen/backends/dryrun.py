@@ -27,11 +27,60 @@ class Config(ModelSettings):
 
 
 _WORDS = (
-    "river orbit copper lantern meadow signal harbor violet engine quartz ledger canyon pepper "
-    "glacier tunnel mosaic falcon prism cedar beacon marble fossil comet garnet willow saddle "
-    "anchor bamboo cobalt dune ember fjord grove hollow island jasper kettle lagoon maple nectar "
-    "oasis pebble quiver rapids summit thistle umber valley wharf yarrow zenith atlas bramble"
-).split()
+    "river",
+    "orbit",
+    "copper",
+    "lantern",
+    "meadow",
+    "signal",
+    "harbor",
+    "violet",
+    "engine",
+    "quartz",
+    "ledger",
+    "canyon",
+    "pepper",
+    "glacier",
+    "tunnel",
+    "mosaic",
+    "falcon",
+    "prism",
+    "cedar",
+    "beacon",
+    "marble",
+    "fossil",
+    "comet",
+    "garnet",
+    "willow",
+    "saddle",
+    "anchor",
+    "bamboo",
+    "cobalt",
+    "dune",
+    "ember",
+    "fjord",
+    "grove",
+    "hollow",
+    "island",
+    "jasper",
+    "kettle",
+    "lagoon",
+    "maple",
+    "nectar",
+    "oasis",
+    "pebble",
+    "quiver",
+    "rapids",
+    "summit",
+    "thistle",
+    "umber",
+    "valley",
+    "wharf",
+    "yarrow",
+    "zenith",
+    "atlas",
+    "bramble",
+)
 
 
 def _words(seed: int | None, n: int) -> str:
@@ -50,7 +99,8 @@ def respond(request: ChatRequest, score: int) -> str:
     if fmt is not None and fmt.kind == "json":
         return json.dumps({"rationale": "Dry run: the steps follow.", "score": score})
     if (fmt is not None and fmt.kind == "think") or "<think>" in request.messages[0].content:
-        return f"<think>\nDry run: {_words(request.seed, 6)}.\n</think>\n\nDry run answer: {_words(request.seed, 8)}."
+        trace, answer = _words(request.seed, 6), _words(request.seed, 8)
+        return f"<think>\nDry run: {trace}.\n</think>\n\nDry run answer: {answer}."
     return f"Dry-run question {request.seed}: {_words(request.seed, 8)}?"
 
 

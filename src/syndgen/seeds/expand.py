@@ -31,7 +31,10 @@ def expand_topics(engine: Engine, expansion: TopicExpansionConfig) -> list[str]:
         if len(proposed) >= expansion.count:
             break
         messages = engine.prompts.render(
-            "topics", root=expansion.root, count=min(10, expansion.count - len(proposed)), avoid=memory.topics[-40:]
+            "topics",
+            root=expansion.root,
+            count=min(10, expansion.count - len(proposed)),
+            avoid=memory.topics[-40:],
         )
         response = ask(
             engine.generator,

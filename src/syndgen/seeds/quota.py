@@ -76,23 +76,49 @@ class QuotaPlanner:
 
     # ------------------------------------------------------------------ planning
 
-    def plan(self, index: int, filled: Mapping[str, Counter[str]], planned: Sequence[Seed]) -> Seed:
-        """Seed ``index`` given kept counts (seeds before the window) and the seeds in the window."""
-        load = {axis: Counter(filled.get(axis, Counter())) for axis in self.quotas}
+    def plan(
+        self,
+        index: int,
+        filled: Mapping[str, Counter[str]],
+        planned: Sequence[Seed],
+        tried: Mapping[str, Counter[str]] | None = None,
+    ) -> Seed:
+        """Seed ``index`` given kept counts (seeds before the window), the seeds in the window,
+        and how often each value was tried before the window (its acceptance rate weighs the
+        seeds in flight: a value that is often rejected is planned more often)."""
+        load: dict[str, dict[str, float]] = {
+            axis: {v: float(filled.get(axis, Counter())[v]) for v in self._orders[axis]}
+            for axis in self.quotas
+        }
         for seed in planned:
             for name, values in self._with_sizes(seed).items():
-                if name in load:
-                    load[name].update(values)
+                if name not in load:
+                    continue
+                for value in values:
+                    if value in load[name]:
+                        load[name][value] += self._rate(name, value, filled, tried)
         topic = self._pick(TOPIC, load, 1, index)[0]
         attributes: dict[str, str | list[str]] = {}
         for axis in self.axes:
             _, high = axis.bounds
             size = int(self._pick(per_record_key(axis.name), load, 1, index)[0])
             chosen = self._pick(axis.name, load, size, index)
-            attributes[axis.name] = chosen if high > 1 else chosen[0]
-        return Seed(index=index, topic=topic, variant=load[TOPIC][topic] + 1, attributes=attributes)
+            as_list = high > 1 or not isinstance(axis.per_record, int)
+            attributes[axis.name] = chosen if as_list else chosen[0]
+        variant = int(filled.get(TOPIC, Counter())[topic]) + sum(1 for s in planned if s.topic == topic) + 1
+        return Seed(index=index, topic=topic, variant=variant, attributes=attributes)
 
-    def _pick(self, axis: str, load: Mapping[str, Counter[str]], n: int, index: int) -> list[str]:
+    @staticmethod
+    def _rate(
+        axis: str, value: str, filled: Mapping[str, Counter[str]], tried: Mapping[str, Counter[str]] | None
+    ) -> float:
+        if tried is None:
+            return 1.0
+        kept = filled.get(axis, Counter())[value]
+        attempts = tried.get(axis, Counter())[value]
+        return max(0.2, (kept + 1) / (attempts + 1))
+
+    def _pick(self, axis: str, load: Mapping[str, Mapping[str, float]], n: int, index: int) -> list[str]:
         order = self._orders[axis]
         quota = self.quotas[axis]
         rotate = index % len(order)
@@ -114,49 +140,87 @@ class QuotaPlanner:
         return self._with_sizes(seed)
 
     def over_quota(self, seed: Seed, kept: Mapping[str, Counter[str]]) -> str | None:
-        """Why keeping this seed's sample would push a value above quota + 1, or None."""
-        for axis, values in self._with_sizes(seed).items():
-            quota = self.quotas.get(axis)
+        """Why keeping this seed's sample would break the quotas, or None.
+
+        A value may reach quota + 1 (values per record: exactly its quota), and only while the
+        records still to come have enough slots to lift every value to at least quota - 1.
+        """
+        adds = self._with_sizes(seed)
+        for name, values in adds.items():
+            quota = self.quotas.get(name)
             if quota is None:
                 continue
+            slack = 0 if name.endswith(".per_record") else 1
             for value in values:
-                if value in quota and kept.get(axis, Counter())[value] + 1 > quota[value] + 1:
-                    return f"{axis}={value} already has {kept[axis][value]} of quota {quota[value]}"
+                if value in quota and kept.get(name, Counter())[value] + 1 > quota[value] + slack:
+                    return f"{name}={value} already has {kept[name][value]} of quota {quota[value]}"
+        for axis in self.axes:
+            if not self._room_left(axis.name, kept, adds):
+                return f"keeping it would leave too few {axis.name} slots to reach every quota"
         return None
+
+    def _room_left(self, name: str, kept: Mapping[str, Counter[str]], adds: Mapping[str, list[str]]) -> bool:
+        after = Counter(kept.get(name, Counter()))
+        after.update(adds.get(name, []))
+        sizes = Counter(kept.get(per_record_key(name), Counter()))
+        sizes.update(adds.get(per_record_key(name), []))
+        slots_left = sum(int(k) * max(0, q - sizes[k]) for k, q in self.quotas[per_record_key(name)].items())
+        needed = sum(max(0, q - 1 - after[v]) for v, q in self.quotas[name].items())
+        return needed <= slots_left
 
 
 class PlanState:
-    """The planner plus the run's memory of what was planned and kept, updated in seed order."""
+    """The planner plus the run's memory of what was planned and kept, updated in seed order.
 
-    def __init__(self, planner: QuotaPlanner) -> None:
+    With ``adaptive=False`` (``coverage.enforce: false``) seeds follow the static even plan of
+    :mod:`syndgen.seeds.axes` instead: every prefix of the plan is within one of its quotas, but
+    rejections are not made up for.
+    """
+
+    def __init__(self, planner: QuotaPlanner, *, adaptive: bool = True) -> None:
         self.planner = planner
+        self._static = None
+        if not adaptive:
+            from syndgen.seeds.axes import AttributePlan
+
+            specs = [
+                {"name": a.name, "values": list(a.values), "per_record": a.per_record} for a in planner.axes
+            ]
+            self._static = AttributePlan.build(list(planner.topics), specs, planner.run_seed)
         self.window = planner.window
         self.kept: dict[str, Counter[str]] = {axis: Counter() for axis in planner.quotas}
         self._filled: dict[str, Counter[str]] = {axis: Counter() for axis in planner.quotas}
-        self._lagging: list[tuple[int, dict[str, list[str]]]] = []  # kept, not yet behind the window
+        self._tried: dict[str, Counter[str]] = {axis: Counter() for axis in planner.quotas}
+        self._lagging: list[tuple[int, bool, dict[str, list[str]]]] = []  # not yet behind the window
         self._planned: dict[int, Seed] = {}
 
     def remember(self, seed: Seed, accepted: bool) -> None:
         """Record a committed seed (in seed order), as planned and, if so, as kept."""
         self._planned[seed.index] = seed
+        values = self.planner.kept_values(seed)
         if accepted:
-            values = self.planner.kept_values(seed)
             for axis, found in values.items():
                 if axis in self.kept:
                     self.kept[axis].update(found)
-            self._lagging.append((seed.index, values))
+        self._lagging.append((seed.index, accepted, values))
 
     def next_seed(self, index: int) -> Seed:
+        if self._static is not None:
+            topic, attributes = self._static.at(index)
+            variant = index // len(self.planner.topics) + 1
+            return Seed(index=index, topic=topic, variant=variant, attributes=attributes)
         limit = index - self.window
         while self._lagging and self._lagging[0][0] < limit:
-            _, values = self._lagging.pop(0)
+            _, accepted, values = self._lagging.pop(0)
             for axis, found in values.items():
                 if axis in self._filled:
-                    self._filled[axis].update(found)
+                    self._tried[axis].update(found)
+                    if accepted:
+                        self._filled[axis].update(found)
         for old in [i for i in self._planned if i < limit]:
             del self._planned[old]
         window = [s for i, s in sorted(self._planned.items()) if i >= limit]
-        seed = self.planner.plan(index, self._filled, window)
+        seed = self.planner.plan(index, self._filled, window, self._tried)
         self._planned[index] = seed
         return seed
 

@@ -41,7 +41,7 @@ def _rejection(attempt: Attempt, stage: str, reason: str, detail: str) -> Reject
     return Rejection(
         seed_index=attempt.seed_index,
         attempt_no=attempt.attempt_no,
-        stage=stage,  # type: ignore[arg-type]
+        stage=stage,
         reason=reason,
         detail=detail[:500],
     )
@@ -73,7 +73,9 @@ def assess(
     failed_checks = [c for c in checks if c.status == "fail"]
     if failed_checks:
         first = failed_checks[0]
-        return Assessment(attempt, None, _rejection(attempt, "verify", f"verifier_{first.name}", first.detail))
+        return Assessment(
+            attempt, None, _rejection(attempt, "verify", f"verifier_{first.name}", first.detail)
+        )
     support: dict[str, Any] = {}
     if passages:
         support = engine.support_check(attempt.answer, passages)

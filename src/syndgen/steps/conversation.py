@@ -163,7 +163,11 @@ def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
         failed = _turn_problem(attempt, engine)
         if failed is not None:
             problem = Rejection(
-                seed_index=seed.index, attempt_no=attempt_no, stage="filter", reason=failed[0], detail=failed[1]
+                seed_index=seed.index,
+                attempt_no=attempt_no,
+                stage="filter",
+                reason=failed[0],
+                detail=failed[1],
             )
             rejections.append(problem)
             critique = problem.detail
@@ -194,7 +198,9 @@ def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
             sample = Sample(seed=seed, question=question, attempt=result.attempt, verdict=result.verdict)
             break
         rejections.append(result.problem)
-        critique = result.verdict.rationale if result.verdict and result.verdict.score else result.problem.detail
+        critique = (
+            result.verdict.rationale if result.verdict and result.verdict.score else result.problem.detail
+        )
     return SeedOutcome(
         seed=seed,
         question=question,

@@ -64,5 +64,7 @@ class DuplicateIndex:
         if not result.duplicate:
             return None
         reason = {"exact": "exact_duplicate", "near": "near_duplicate", "semantic": "semantic_duplicate"}
-        detail = f"{result.kind} duplicate of the record of seed {result.of} (similarity {result.similarity:.2f})"
+        detail = (
+            f"{result.kind} duplicate of the record of seed {result.of} (similarity {result.similarity:.2f})"
+        )
         return reason[result.kind or "exact"], detail

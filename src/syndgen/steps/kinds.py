@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from syndgen.config import RunConfig
 from syndgen.errors import ConfigError
 from syndgen.records import Question, Seed, SeedOutcome
-from syndgen.seeds.plan import flatten_topics
+from syndgen.seeds.axes import flatten_topics
 from syndgen.steps import conversation, grounded, qa, verified
 from syndgen.steps.common import SeedContext, ask, request_seed
 from syndgen.steps.question import clean_question
@@ -37,7 +37,7 @@ def default_topics(config: RunConfig) -> list[str]:
         return verified.topics(config.task.kind)
     if config.task.kind == "grounded":
         return grounded.topics(config)
-    return flatten_topics(config.task.topics)
+    return list(flatten_topics(config.task.topics))
 
 
 def prepare(engine: Engine) -> None:

@@ -40,7 +40,9 @@ def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
     if cfg.task.examples is not None and engine.examples:
         from syndgen.seeds.examples import exemplars_for
 
-        rows = exemplars_for(seed.index, min(cfg.task.examples.k, len(engine.examples)), len(engine.examples), cfg.seed)
+        rows = exemplars_for(
+            seed.index, min(cfg.task.examples.k, len(engine.examples)), len(engine.examples), cfg.seed
+        )
         seed = seed.model_copy(update={"examples": tuple(rows)})
     question = make_question(
         seed,
@@ -56,5 +58,7 @@ def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
         return SeedOutcome(
             seed=seed, question=question, rejections=(problem,), elapsed_s=time.perf_counter() - started
         )
-    task = AnswerTask(question=question, messages=answer_messages(engine.prompts, question.text, cfg.task.system_prompt))
+    task = AnswerTask(
+        question=question, messages=answer_messages(engine.prompts, question.text, cfg.task.system_prompt)
+    )
     return finish(seed, engine, ctx, task, answer(engine, ctx, task, seed.index), started)

@@ -44,7 +44,11 @@ def make_question(
     examples: list[dict[str, str]] | None = None,
 ) -> Question:
     messages = prompts.render(
-        "question", topic=seed.topic, attributes=seed.attributes, variant=seed.variant, examples=examples or []
+        "question",
+        topic=seed.topic,
+        attributes=seed.attributes,
+        variant=seed.variant,
+        examples=examples or [],
     )
     response = ask(
         backend,

@@ -25,7 +25,7 @@ class AnswerTask:
 
     question: Question
     messages: tuple[Message, ...]
-    ask: CriticAsk = CriticAsk()
+    ask: CriticAsk = field(default_factory=CriticAsk)
     passages: tuple[Passage, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -37,7 +37,7 @@ class Answered:
     rejections: list[Rejection] = field(default_factory=list)
     accepted: Assessment | None = None
     confidence: float | None = None
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
 
 
 def verifier_record(task: AnswerTask, attempt: Attempt, final_answer: str | None) -> dict[str, Any]:
@@ -100,7 +100,7 @@ def _vote(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int, out:
             for a in first
         )
         return None
-    winner = first[result.winner_index]
+    winner: Attempt = first[result.winner_index]
     for i, other in enumerate(first):
         if i == result.winner_index:
             continue
@@ -111,7 +111,9 @@ def _vote(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int, out:
         reason = f"verifier_{failed[0].name}" if failed else "outvoted"
         detail = failed[0].detail if failed else f"not in the majority ({result.agreement:.2f} agreement)"
         out.rejections.append(
-            Rejection(seed_index=seed_index, attempt_no=other.attempt_no, stage="vote", reason=reason, detail=detail)
+            Rejection(
+                seed_index=seed_index, attempt_no=other.attempt_no, stage="vote", reason=reason, detail=detail
+            )
         )
     return winner
 

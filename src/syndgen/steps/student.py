@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from syndgen.records import Attempt, Rejection, Sample, Seed, SeedOutcome, Usage
 from syndgen.steps.common import SeedContext, ask, request_seed
-from syndgen.steps.single import AnswerTask, Answered, answer, verifier_record
+from syndgen.steps.single import Answered, AnswerTask, answer, verifier_record
 
 if TYPE_CHECKING:
     from syndgen.steps.record import Engine
@@ -47,7 +47,9 @@ def _agrees(engine: Engine, candidate: str, accepted: str) -> bool:
     return float(vectors[0] @ vectors[1]) >= engine.config.voting.threshold
 
 
-def gate(engine: Engine, task: AnswerTask, accepted: Attempt, seed_index: int, salt: str = "") -> tuple[float, Usage]:
+def gate(
+    engine: Engine, task: AnswerTask, accepted: Attempt, seed_index: int, salt: str = ""
+) -> tuple[float, Usage]:
     """The student's pass rate on ``task`` over ``student.n`` tries, and the tokens it spent."""
     cfg = engine.config
     student = cfg.student
@@ -63,7 +65,9 @@ def gate(engine: Engine, task: AnswerTask, accepted: Attempt, seed_index: int, s
 
         text = split_reasoning(response.text).answer or response.text
         if verified:
-            record = verifier_record(task, accepted.model_copy(update={"answer": text}), engine.final_answer(text))
+            record = verifier_record(
+                task, accepted.model_copy(update={"answer": text}), engine.final_answer(text)
+            )
             checks = engine.run_verifiers(record)
             ok = any(c.status == "pass" for c in checks) and not any(c.status == "fail" for c in checks)
         else:
@@ -99,7 +103,11 @@ def finish(
     """Turn an answered question into the seed's outcome, gating (and rewriting) if configured."""
     extra = Usage()
     sample = None
-    attempts, verdicts, rejections = list(answered.attempts), list(answered.verdicts), list(answered.rejections)
+    attempts, verdicts, rejections = (
+        list(answered.attempts),
+        list(answered.verdicts),
+        list(answered.rejections),
+    )
     if answered.accepted is not None:
         sample, extra = _sample(seed, engine, task, answered)
         student = engine.config.student
@@ -151,4 +159,6 @@ def _sample(seed: Seed, engine: Engine, task: AnswerTask, answered: Answered) ->
     salt = "" if task.question.model != "rewrite" else "-rewrite"
     rate, usage = gate(engine, task, accepted.attempt, seed.index, salt)
     difficulty = classify(rate, student.too_easy, student.too_hard)
-    return sample.model_copy(update={"pass_rate": rate, "student_n": student.n, "difficulty": difficulty}), usage
+    return sample.model_copy(
+        update={"pass_rate": rate, "student_n": student.n, "difficulty": difficulty}
+    ), usage

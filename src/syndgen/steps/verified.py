@@ -39,12 +39,16 @@ def problem_task(engine: Engine, seed: Seed, difficulty: int, salt: int = 0) -> 
     cfg = engine.config
     kind = cfg.task.kind
     if kind == "math":
-        problem: Any = tasks.math_problem(cfg.seed, seed.index + salt, topic=seed.topic, difficulty=difficulty)
+        problem: Any = tasks.math_problem(
+            cfg.seed, seed.index + salt, topic=seed.topic, difficulty=difficulty
+        )
         question = Question(text=problem.question, model="program", reference=problem.reference_answer)
     else:
         problem = tasks.code_problem(cfg.seed, seed.index + salt, topic=seed.topic, difficulty=difficulty)
         question = Question(text=problem.question, model="program", tests=problem.tests)
-    messages = engine.prompts.render(f"answer_{kind}", question=question.text, system_prompt=cfg.task.system_prompt)
+    messages = engine.prompts.render(
+        f"answer_{kind}", question=question.text, system_prompt=cfg.task.system_prompt
+    )
     return AnswerTask(question=question, messages=messages, extra={"difficulty_level": difficulty})
 
 

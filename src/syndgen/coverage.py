@@ -1,0 +1,82 @@
+"""Coverage of a dataset over its seed plan: counts per topic and attribute value against quotas.
+
+The table is ``{axis: {value: {"count": int, "quota": int}}}``; the topic is the axis
+``"topic"``; a list-valued attribute counts each of its values. Values in ``quotas`` appear even
+when never used (count 0); values seen but not planned appear with quota 0, so nothing is hidden.
+
+Skew of an axis is ``max count / min count`` over its *expected* values: those with a positive
+quota, plus any value that was used. When an expected value has count 0 the ratio is infinite;
+it is reported as ``None`` so the result stays JSON-safe, and :func:`coverage_ok` treats it as a
+failure. An axis with no expected values (no records yet, or fewer records than values so every
+quota rounds to 0 and nothing was used) has skew 1.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TOPIC_AXIS = "topic"
+
+Table = dict[str, dict[str, dict[str, int]]]
+
+
+def _values(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def coverage_table(
+    attribute_rows: Iterable[tuple[str, Mapping[str, Any]]], quotas: Mapping[str, Mapping[str, int]]
+) -> Table:
+    """Count ``(topic, attributes)`` rows into a coverage table against ``quotas``."""
+    table: Table = {
+        axis: {value: {"count": 0, "quota": int(quota)} for value, quota in values.items()}
+        for axis, values in quotas.items()
+    }
+
+    def bump(axis: str, value: str) -> None:
+        cell = table.setdefault(axis, {}).setdefault(value, {"count": 0, "quota": 0})
+        cell["count"] += 1
+
+    for topic, attributes in attribute_rows:
+        bump(TOPIC_AXIS, topic)
+        for axis, value in attributes.items():
+            for item in _values(value):
+                bump(axis, item)
+    return table
+
+
+def coverage_skew(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> dict[str, float | None]:
+    """``{axis: max/min count}`` over expected values; None when an expected value is unused."""
+    out: dict[str, float | None] = {}
+    for axis, cells in table.items():
+        counts = [c["count"] for c in cells.values() if c["quota"] > 0 or c["count"] > 0]
+        if not counts:
+            out[axis] = 1.0
+        elif min(counts) == 0:
+            out[axis] = None
+        else:
+            out[axis] = max(counts) / min(counts)
+    return out
+
+
+def coverage_ok(table: Mapping[str, Mapping[str, Mapping[str, int]]], max_skew: float = 2.0) -> bool:
+    """True when every axis has a finite skew of at most ``max_skew``."""
+    return all(skew is not None and skew <= max_skew for skew in coverage_skew(table).values())
+
+
+def underfilled(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> list[tuple[str, str, int]]:
+    """``(axis, value, missing)`` for every cell below its quota, in table order."""
+    return [
+        (axis, value, cell["quota"] - cell["count"])
+        for axis, cells in table.items()
+        for value, cell in cells.items()
+        if cell["count"] < cell["quota"]
+    ]
+
+
+def table_counts(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> dict[str, dict[str, int]]:
+    """``{axis: {value: count}}``, the shape :func:`syndgen.seeds.axes.topup_targets` takes."""
+    return {axis: {value: cell["count"] for value, cell in cells.items()} for axis, cells in table.items()}
