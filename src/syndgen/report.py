@@ -39,9 +39,7 @@ def build_report(store: RunStore, config: RunConfig, *, embed_diversity: bool = 
     topics = stored_topics(store) or []
     kept = [o for o in store.outcomes() if o.sample is not None]
     planned_axes = {a.name for a in config.task.axes}
-    rows = [
-        (o.seed.topic, {k: v for k, v in o.seed.attributes.items() if k in planned_axes}) for o in kept
-    ]
+    rows = [(o.seed.topic, {k: v for k, v in o.seed.attributes.items() if k in planned_axes}) for o in kept]
     table = coverage_table(rows, planned_quotas(config, topics) if topics else {})
     embed = None
     if embed_diversity and kept:

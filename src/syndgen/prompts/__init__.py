@@ -66,16 +66,23 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "answer_grounded": {
         "question": "How many days of paid leave can an employee accrue in a year?",
-        "passages": [{"source": "docs/leave-policy.md", "text": "Employees accrue 2 days per month, up to 30."}],
+        "passages": [
+            {"source": "docs/leave-policy.md", "text": "Employees accrue 2 days per month, up to 30."}
+        ],
         "system_prompt": None,
     },
     "critic_grounded": {
         "question": "How many days of paid leave can an employee accrue in a year?",
         "reasoning": "The policy caps accrual at 30 days.",
         "answer": "Up to 30 days.",
-        "passages": [{"source": "docs/leave-policy.md", "text": "Employees accrue 2 days per month, up to 30."}],
+        "passages": [
+            {"source": "docs/leave-policy.md", "text": "Employees accrue 2 days per month, up to 30."}
+        ],
     },
-    "answer_math": {"question": "Ann has 3 bags of 12 apples and gives away 7. How many are left?", "system_prompt": None},
+    "answer_math": {
+        "question": "Ann has 3 bags of 12 apples and gives away 7. How many are left?",
+        "system_prompt": None,
+    },
     "answer_code": {
         "question": "Write a function `add(a, b)` that returns the sum of two numbers.",
         "system_prompt": None,

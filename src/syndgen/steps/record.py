@@ -94,9 +94,10 @@ class Engine:
     def run_verifiers(self, record: dict[str, Any]) -> list[Check]:
         if not self._verifiers:
             return []
+        from syndgen.steps.assess import as_checks
         from syndgen.verify.registry import run_one
 
-        return [run_one(name, fn, record, params) for name, fn, params in self._verifiers]
+        return as_checks([run_one(name, fn, record, params) for name, fn, params in self._verifiers])
 
     def final_answer(self, text: str) -> str | None:
         from syndgen.verify.mathcheck import extract_final_answer

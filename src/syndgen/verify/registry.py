@@ -1,0 +1,187 @@
+"""Named verifiers, and running a list of them over one record.
+
+A verifier is any callable ``(record, params) -> VerifierResult``. ``record`` is a mapping with at
+least ``question`` and ``answer`` and, where the task has them, ``reference_answer``, ``tests``,
+``schema``...; ``params`` comes from the configuration. Built-ins: ``math``, ``code``, ``json``,
+``regex``, ``exact``. A user's own verifier is named ``"package.module:function"``.
+
+A verifier returns ``skipped`` when the record lacks its input (math with no reference). When it
+raises, :func:`run_verifiers` records a ``fail`` with the error as detail and goes on, except for
+:class:`~syndgen.errors.ConfigError`, which is a mistake in the configuration (an invalid schema or
+pattern) that would fail every record, so it propagates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+from syndgen.errors import ConfigError
+
+from .codecheck import verify_code
+from .mathcheck import verify_math
+from .result import VerifierResult
+from .structure import verify_exact, verify_json, verify_regex
+
+Verifier: TypeAlias = Callable[[Mapping[str, Any], Mapping[str, Any]], VerifierResult]
+
+_REGISTRY: dict[str, Verifier] = {}
+
+
+def register(name: str, verifier: Verifier) -> Verifier:
+    """Register ``verifier`` under ``name`` (replacing any earlier one); returns it unchanged."""
+    if not name or ":" in name:
+        raise ConfigError(f"invalid verifier name {name!r}", hint="use a plain name such as 'units'")
+    _REGISTRY[name] = verifier
+    return verifier
+
+
+def registered() -> list[str]:
+    """The registered verifier names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def _lookup(record: Mapping[str, Any], params: Mapping[str, Any], *keys: str) -> Any:
+    """The first of ``params[key]`` then ``record[key]`` over ``keys`` that is not None."""
+    for source in (params, record):
+        for key in keys:
+            if source.get(key) is not None:
+                return source[key]
+    return None
+
+
+def _skipped(name: str, what: str) -> VerifierResult:
+    return VerifierResult(name=name, status="skipped", detail=f"the record has no {what}")
+
+
+def _answer(record: Mapping[str, Any]) -> str | None:
+    answer = record.get("answer")
+    return answer if isinstance(answer, str) else None
+
+
+def math_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> VerifierResult:
+    reference = _lookup(record, params, "reference", "reference_answer")
+    answer = _answer(record)
+    if reference is None or answer is None:
+        return _skipped("math", "reference answer" if answer is not None else "answer")
+    return verify_math(answer, str(reference), rel_tol=float(params.get("rel_tol", 1e-6)))
+
+
+def code_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> VerifierResult:
+    tests = _lookup(record, params, "tests")
+    answer = _answer(record)
+    if tests is None or answer is None:
+        return _skipped("code", "tests" if answer is not None else "answer")
+    return verify_code(
+        answer,
+        str(tests),
+        timeout_s=float(params.get("timeout_s", 5.0)),
+        memory_mb=int(params.get("memory_mb", 256)),
+    )
+
+
+def json_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> VerifierResult:
+    answer = _answer(record)
+    if answer is None:
+        return _skipped("json", "answer")
+    return verify_json(answer, _lookup(record, params, "schema"))
+
+
+def regex_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> VerifierResult:
+    pattern = _lookup(record, params, "pattern")
+    answer = _answer(record)
+    if pattern is None or answer is None:
+        return _skipped("regex", "pattern" if answer is not None else "answer")
+    return verify_regex(
+        answer,
+        str(pattern),
+        fullmatch=bool(params.get("fullmatch", False)),
+        ignore_case=bool(params.get("ignore_case", False)),
+    )
+
+
+def exact_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> VerifierResult:
+    expected = _lookup(record, params, "expected", "reference_answer")
+    answer = _answer(record)
+    if expected is None or answer is None:
+        return _skipped("exact", "expected answer" if answer is not None else "answer")
+    return verify_exact(answer, str(expected), normalise=bool(params.get("normalise", True)))
+
+
+for _name, _verifier in (
+    ("math", math_verifier),
+    ("code", code_verifier),
+    ("json", json_verifier),
+    ("regex", regex_verifier),
+    ("exact", exact_verifier),
+):
+    register(_name, _verifier)
+
+
+def _import_callable(path: str) -> Verifier:
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ConfigError(
+            f"verifier {path!r} is not of the form 'package.module:function'",
+            hint="name a registered verifier or a callable as 'package.module:function'",
+        )
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(
+            f"verifier {path!r}: cannot import module {module_name!r} ({exc})",
+            hint="check the module name and that its package is installed or on PYTHONPATH",
+        ) from exc
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise ConfigError(
+                f"verifier {path!r}: module {module_name!r} has no attribute {attribute!r}",
+                hint=f"define {attribute}(record, params) in {module_name} or fix the name",
+            )
+        target = getattr(target, part)
+    if not callable(target):
+        raise ConfigError(
+            f"verifier {path!r}: {attribute!r} is a {type(target).__name__}, not a callable",
+            hint="point at a function taking (record, params) and returning a VerifierResult",
+        )
+    verifier: Verifier = target
+    return verifier
+
+
+def resolve(name_or_path: str) -> Verifier:
+    """A registered verifier by name, or a user callable named ``"package.module:function"``."""
+    if ":" in name_or_path:
+        return _import_callable(name_or_path)
+    if name_or_path in _REGISTRY:
+        return _REGISTRY[name_or_path]
+    close = difflib.get_close_matches(name_or_path, registered(), n=1)
+    suggestion = f"did you mean {close[0]!r}? " if close else ""
+    raise ConfigError(
+        f"unknown verifier {name_or_path!r}",
+        hint=f"{suggestion}known: {', '.join(registered())}; or use 'package.module:function'",
+    )
+
+
+def run_verifiers(
+    record: Mapping[str, Any], specs: Sequence[tuple[str, Mapping[str, Any]]]
+) -> list[VerifierResult]:
+    """Run each ``(name, params)`` verifier on ``record``, in order; one result per spec."""
+    return [run_one(name, resolve(name), record, params) for name, params in specs]
+
+
+def run_one(
+    name: str, verifier: Verifier, record: Mapping[str, Any], params: Mapping[str, Any]
+) -> VerifierResult:
+    """Run one resolved verifier; what it raises (but ConfigError) becomes a ``fail`` named ``name``."""
+    try:
+        outcome = verifier(record, params)
+    except ConfigError:
+        raise
+    except Exception as exc:  # a verifier's own failure is this record's failure, not the run's
+        return VerifierResult(name=name, status="fail", detail=f"{type(exc).__name__}: {exc}")
+    if not isinstance(outcome, VerifierResult):
+        detail = f"returned {type(outcome).__name__}, expected a VerifierResult"
+        return VerifierResult(name=name, status="fail", detail=detail)
+    return outcome
