@@ -63,7 +63,10 @@ def inspect_run(run_dir: str | Path) -> dict[str, Any]:
 
 
 def ingest_documents(
-    paths: list[Path] | list[str], index: str | Path, *, progress: Callable[[int, int, str], None] | None = None
+    paths: list[Path] | list[str],
+    index: str | Path,
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Any:
     """Build or update the document index at ``index``; returns what changed and what failed."""
     from syndgen.embed import get_embedder

@@ -105,6 +105,7 @@ def _check_coverage(run_dir: Path) -> None:
         err_console.print(f"[bold red]coverage check failed:[/] {failures}", highlight=False)
         raise typer.Exit(6)
 
+
 def _print_summary(result: RunResult, files: list[str]) -> None:
     info = inspect_run(result.run_dir)
     table = Table(title=f"run {result.run_dir}", show_header=False)
@@ -262,7 +263,10 @@ def ingest(
     from syndgen.api import ingest_documents
 
     with Progress(
-        TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TextColumn("[bold]ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
         console=err_console,
     ) as progress:
         task_id = progress.add_task("", total=None)

@@ -106,7 +106,6 @@ class TaskConfig(_Strict):
         default=1024, ge=1, description="a longer trace is stopped and rejected (reasoning_too_long)"
     )
 
-
     @model_validator(mode="after")
     def _check(self) -> TaskConfig:
         _check_taxonomy(self.topics)
@@ -156,7 +155,6 @@ class StudentConfig(_Strict):
         if self.too_hard >= self.too_easy:
             raise ValueError("student.too_hard must be below student.too_easy")
         return self
-
 
 
 class RunConfig(_Strict):

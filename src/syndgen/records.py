@@ -129,7 +129,9 @@ class Verdict(_Frozen):
 class Rejection(_Frozen):
     seed_index: int
     attempt_no: int | None = None
-    stage: Literal["question", "filter", "critic", "backend", "dedup", "verify", "vote", "coverage", "grounding"]
+    stage: Literal[
+        "question", "filter", "critic", "backend", "dedup", "verify", "vote", "coverage", "grounding"
+    ]
     reason: str
     detail: str = ""
 

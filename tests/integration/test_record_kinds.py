@@ -39,7 +39,11 @@ def conversation_config(count: int) -> RunConfig:
                 "question_max_tokens": 48,
                 "max_reasoning_tokens": 100,
                 "axes": [
-                    {"name": "pattern", "values": ["follow_up", "example_request", "simplify"], "per_record": 1}
+                    {
+                        "name": "pattern",
+                        "values": ["follow_up", "example_request", "simplify"],
+                        "per_record": 1,
+                    }
                 ],
             },
             "generator": {**FAST_MODEL, "temperature": 0.7},
@@ -94,12 +98,16 @@ def test_grounded_records_link_to_their_passages(tmp_path: Path):
     index = tmp_path / "index"
     env = [sys.executable, "-m", "syndgen"]
     ingest = subprocess.run(
-        [*env, "ingest", str(EXAMPLES / "docs"), "--index", str(index)], capture_output=True, text=True, timeout=600
+        [*env, "ingest", str(EXAMPLES / "docs"), "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert ingest.returncode == 0, ingest.stderr[-2000:]
     out = tmp_path / "grounded"
+    config = str(EXAMPLES / "grounded.yaml")
     run = subprocess.run(
-        [*env, "run", str(EXAMPLES / "grounded.yaml"), "--index", str(index), "--count", "2", "--out", str(out)],
+        [*env, "run", config, "--index", str(index), "--count", "2", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=1500,

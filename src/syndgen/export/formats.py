@@ -153,9 +153,7 @@ def _rejected_attempt(outcome: SeedOutcome) -> Attempt | None:
     assert outcome.sample is not None
     chosen_no = outcome.sample.attempt.attempt_no
     candidates = [
-        a
-        for a in outcome.attempts
-        if a.attempt_no != chosen_no and a.answer.strip() and not a.turns
+        a for a in outcome.attempts if a.attempt_no != chosen_no and a.answer.strip() and not a.turns
     ]
     if outcome.sample.rewritten_from is not None:
         return None

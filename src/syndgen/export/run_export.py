@@ -56,7 +56,9 @@ def export_run(
 DIFFICULTIES = ("too_easy", "learnable", "too_hard")
 
 
-def _difficulty_sets(kind: str, rows: list[dict[str, Any]], split: bool) -> list[tuple[str, list[dict[str, Any]]]]:
+def _difficulty_sets(
+    kind: str, rows: list[dict[str, Any]], split: bool
+) -> list[tuple[str, list[dict[str, Any]]]]:
     """The combined set, plus one set per difficulty when the student gate rated the rows."""
     sets = [(kind, rows)]
     if split and kind == "sft" and any("difficulty" in r for r in rows):
