@@ -116,6 +116,9 @@ def _fix_topics(store: RunStore, engine: Engine) -> None:
 
             engine.topics = expand_topics(engine, expansion)
         store.set_meta(TOPICS_META, json.dumps(engine.topics))
+        if engine.retriever is not None:
+            store.set_meta("index_path", str(engine.config.grounding.index))
+            store.set_meta("index_version", str(engine.retriever.index.version))
     else:
         engine.topics = topics
 

@@ -92,6 +92,7 @@ def test_faithful_answers_are_kept_with_their_passages(tmp_path, index):
         assert row["context"] and all(p["chunk_id"] and p["source"].endswith(".md") for p in row["context"])
         assert row["context"][0]["text"] in row["messages"][0]["content"]
         assert row["is_valid"] is True and row["support_lexical"] >= 0.5
+        assert row["index_version"] == "1" and row["config_hash"]
     closed = export_run(tmp_path / "ok", formats=["sft"], to=["jsonl"], output=tmp_path / "closed.jsonl")
     assert closed  # the config decides include/exclude; the lineage column stays in both
 

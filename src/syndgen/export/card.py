@@ -13,6 +13,11 @@ import yaml
 DESCRIPTIONS = {
     "sft": "chat `messages` (TRL conversational SFT)",
     "dpo": "`prompt` / `chosen` / `rejected` (TRL conversational preference)",
+    "openai": "`messages` (OpenAI chat fine-tuning JSONL)",
+    "anthropic": "`system` + `messages` (Anthropic-style message lists)",
+    "sft_too_easy": "SFT rows the student already solves (pass rate >= too_easy)",
+    "sft_learnable": "SFT rows the student sometimes solves",
+    "sft_too_hard": "SFT rows the student never solves (pass rate <= too_hard)",
 }
 
 
@@ -40,7 +45,14 @@ def _version() -> str:
 
 
 def render_card(
-    *, title: str, files: list[ExportedFile], config: dict[str, Any], config_hash: str, kpis: dict[str, Any]
+    *,
+    title: str,
+    files: list[ExportedFile],
+    config: dict[str, Any],
+    config_hash: str,
+    kpis: dict[str, Any],
+    report: dict[str, Any] | None = None,
+    lineage: dict[str, Any] | None = None,
 ) -> str:
     """The card's markdown (pure)."""
     by_kind: dict[str, ExportedFile] = {}
@@ -73,6 +85,8 @@ def render_card(
         generator=f"{generator.get('backend')}: {generator.get('model')}",
         critic=f"{critic.get('backend')}: {critic.get('model')}",
         kpis=kpis,
+        report=report or {},
+        lineage=lineage or {},
         config_hash=config_hash,
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
     )

@@ -10,6 +10,7 @@ from syndgen.export.card import ExportedFile, render_card
 from syndgen.export.formats import ADAPTERS, ReasoningMode
 from syndgen.export.writers import FileFormat, write_rows
 from syndgen.kpis import compute_kpis
+from syndgen.report import load_report
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
 from syndgen.store import RunStore
 
@@ -40,6 +41,9 @@ def export_run(
             rows = ADAPTERS[kind](outcomes, mode, config.export.system_prompt, with_context)
             if not rows:
                 continue
+            if kind in ("sft", "dpo") and config.task.kind == "grounded":
+                stamp = {"config_hash": store.get_meta("config_hash"), **_lineage(store)}
+                rows = [{**row, **stamp} for row in rows]
             for name, subset in _difficulty_sets(kind, rows, output is None):
                 for fmt in to:
                     path = output or run_dir / DATA_DIR / f"{name}{SUFFIX[fmt]}"
@@ -84,8 +88,20 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
         config=config.public_dict(),
         config_hash=store.get_meta("config_hash") or "",
         kpis=compute_kpis(store),
+        report=load_report(store),
+        lineage=_lineage(store),
     )
     atomic_write_text(run_dir / CARD_NAME, card)
+
+
+def _lineage(store: RunStore) -> dict[str, Any]:
+    """Where the data came from beyond the config: the document index a grounded run used."""
+    found: dict[str, Any] = {}
+    for key in ("index_version", "index_path"):
+        value = store.get_meta(key)
+        if value is not None:
+            found[key] = value
+    return found
 
 
 def _count_rows(path: Path, suffix: str) -> int:
