@@ -18,8 +18,8 @@ from syndgen.records import Attempt, Message, Question, Rejection, Seed, SeedOut
 from syndgen.steps.assess import CriticAsk, assess
 from syndgen.steps.common import SeedContext, ask, request_seed
 from syndgen.steps.filters import check_attempt
-from syndgen.steps.generate import generate_attempt
 from syndgen.steps.question import clean_question
+from syndgen.steps.single import attempt_with
 
 if TYPE_CHECKING:
     from syndgen.steps.record import Engine
@@ -102,16 +102,7 @@ def converse(engine: Engine, seed: Seed, attempt_no: int, critique: str | None =
         usage = usage + spent
         turns.append(user)
         messages = _assistant_messages(engine, turns)
-        last = generate_attempt(
-            seed.index,
-            attempt_no * 100 + n,
-            messages,
-            backend=engine.generator,
-            settings=cfg.generator,
-            run_seed=cfg.seed,
-            force_reasoning=cfg.task.force_reasoning,
-            max_reasoning_tokens=cfg.task.max_reasoning_tokens,
-        )
+        last = attempt_with(engine, seed.index, attempt_no * 100 + n, messages)
         usage, latency = usage + last.usage, latency + last.latency_s
         turns.append(Turn(role="assistant", content=last.answer, reasoning=last.reasoning))
         if check_attempt(last, cfg.task, cfg.quality) is not None:

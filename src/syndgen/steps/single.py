@@ -53,7 +53,8 @@ def verifier_record(task: AnswerTask, attempt: Attempt, final_answer: str | None
     }
 
 
-def _attempt(engine: Any, seed_index: int, attempt_no: int, messages: tuple[Message, ...]) -> Attempt:
+def attempt_with(engine: Any, seed_index: int, attempt_no: int, messages: tuple[Message, ...]) -> Attempt:
+    """One answer attempt with the run's generator settings (reasoning forced and capped)."""
     cfg = engine.config
     return generate_attempt(
         seed_index,
@@ -84,7 +85,7 @@ def _assess(engine: Any, ctx: SeedContext, task: AnswerTask, attempt: Attempt) -
 def _vote(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int, out: Answered) -> Attempt | None:
     """The first round under majority voting: the representative attempt, or None if rejected."""
     k = engine.config.voting.k
-    first = [_attempt(engine, seed_index, no, task.messages) for no in range(1, k + 1)]
+    first = [attempt_with(engine, seed_index, no, task.messages) for no in range(1, k + 1)]
     out.attempts.extend(first)
     result = engine.vote([a.answer for a in first])
     out.confidence = result.agreement
@@ -127,7 +128,7 @@ def answer(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int) -> 
         if current is None:
             return out
     else:
-        current = _attempt(engine, seed_index, 1, task.messages)
+        current = attempt_with(engine, seed_index, 1, task.messages)
         out.attempts.append(current)
     regenerations = 1 if cfg.quality.regenerate else 0
     while True:
@@ -145,5 +146,5 @@ def answer(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int) -> 
         verdict = result.verdict
         critique = verdict.rationale if verdict and verdict.score else result.problem.detail
         messages = regenerate_messages(engine.prompts, task.messages, current, verdict, critique)
-        current = _attempt(engine, seed_index, len(out.attempts) + 1, messages)
+        current = attempt_with(engine, seed_index, len(out.attempts) + 1, messages)
         out.attempts.append(current)
