@@ -119,6 +119,19 @@ def _vote(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int, out:
     return winner
 
 
+def critique_for(result: Assessment) -> str:
+    """What the regeneration is told. A verifier's detail is never shown: it may hold the
+    reference answer or the tests, and a regeneration that saw them would only copy them."""
+    problem = result.problem
+    assert problem is not None
+    if result.verdict is not None and result.verdict.score is not None:
+        return result.verdict.rationale
+    if problem.stage == "verify":
+        check = problem.reason.removeprefix("verifier_")
+        return f"The answer failed the {check} check: it is wrong. Work it out again, step by step."
+    return problem.detail
+
+
 def answer(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int) -> Answered:
     """Generate, assess and (once) regenerate an answer to ``task.question``."""
     out = Answered()
@@ -144,7 +157,7 @@ def answer(engine: Any, ctx: SeedContext, task: AnswerTask, seed_index: int) -> 
             return out
         regenerations -= 1
         verdict = result.verdict
-        critique = verdict.rationale if verdict and verdict.score else result.problem.detail
+        critique = critique_for(result)
         messages = regenerate_messages(engine.prompts, task.messages, current, verdict, critique)
         current = attempt_with(engine, seed_index, len(out.attempts) + 1, messages)
         out.attempts.append(current)
