@@ -91,6 +91,10 @@ class TaskConfig(_Strict):
     examples: ExamplesConfig | None = None
     expand_topics: TopicExpansionConfig | None = None
     turns: tuple[int, int] = Field(default=(3, 5), description="conversation: exchanges, [min, max]")
+    trim_truncated: bool = Field(
+        default=False,
+        description="conversation: a turn cut by max_tokens is trimmed to its last full sentence",
+    )
     difficulty: tuple[int, int] = Field(default=(1, 3), description="math/code: difficulty levels used")
     system_prompt: str | None = Field(default=None, description="system message for the answer")
     question_max_tokens: int = Field(default=96, ge=8)

@@ -104,3 +104,12 @@ def test_provider_exports_are_valid(tmp_path):
         rows = [json.loads(line) for line in (tmp_path / "r" / f.path).read_text().splitlines()]
         validate = provider.validate_openai_row if f.kind == "openai" else provider.validate_anthropic_row
         assert rows and all(validate(r) == [] for r in rows)
+
+
+def test_trim_to_sentence_keeps_whole_sentences_only():
+    from syndgen.steps.conversation import trim_to_sentence
+
+    assert trim_to_sentence("One fact. Two facts! And then the model ran o", 5) == "One fact. Two facts!"
+    assert trim_to_sentence("no sentence end here", 5) is None
+    assert trim_to_sentence("Ok. and more", 8) is None
+    assert trim_to_sentence("Version 2.5 is out. Then", 5) == "Version 2.5 is out."

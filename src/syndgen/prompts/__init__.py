@@ -61,6 +61,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "question_grounded": {
         "passage": "Employees accrue 2 days of paid leave per month, up to 30 days a year.",
         "source": "docs/leave-policy.md",
+        "keywords": ["paid leave", "accrual", "carry over"],
         "attributes": {},
         "variant": 1,
     },

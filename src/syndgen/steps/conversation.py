@@ -6,11 +6,14 @@ turn (following its pattern) and every assistant turn (thinking first, the trace
 turn). Each assistant turn must pass the cheap filters; the whole conversation then goes
 through the duplicate check and the critic, which also answers, pattern by pattern, whether it
 is present; a missing one rejects the conversation as ``pattern_not_applied``. A rejected
-conversation is written once more from scratch with the critique in view.
+conversation is written once more from scratch with the critique in view. With
+``task.trim_truncated`` an assistant turn cut by ``max_tokens`` after a complete reasoning
+trace keeps its text up to the last full sentence instead of failing the conversation.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -40,6 +43,18 @@ def deal_patterns(patterns: list[str], exchanges: int) -> list[list[str]]:
     for j, pattern in enumerate(patterns):
         slots[min(exchanges - 1, 1 + j % later)].append(pattern)
     return slots
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def trim_to_sentence(text: str, min_chars: int) -> str | None:
+    """``text`` up to its last complete sentence, or None when too little is left (pure)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends:
+        return None
+    trimmed = text[: ends[-1]].strip()
+    return trimmed if len(trimmed) >= min_chars else None
 
 
 def transcript(turns: list[Turn] | tuple[Turn, ...]) -> str:
@@ -103,6 +118,10 @@ def converse(engine: Engine, seed: Seed, attempt_no: int, critique: str | None =
         turns.append(user)
         messages = _assistant_messages(engine, turns)
         last = attempt_with(engine, seed.index, attempt_no * 100 + n, messages)
+        if last.finish_reason == "length" and cfg.task.trim_truncated and last.reasoning:
+            trimmed = trim_to_sentence(last.answer, cfg.task.min_answer_chars)
+            if trimmed is not None:
+                last = last.model_copy(update={"answer": trimmed, "finish_reason": "trimmed"})
         usage, latency = usage + last.usage, latency + last.latency_s
         turns.append(Turn(role="assistant", content=last.answer, reasoning=last.reasoning))
         if check_attempt(last, cfg.task, cfg.quality) is not None:

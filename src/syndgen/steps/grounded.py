@@ -2,7 +2,8 @@
 passages retrieved for it, with every record traceable to those passages.
 
 The plan balances documents (each document is a topic); seed ``i`` walks its document's chunks
-by ``variant``, so repeated seeds of one document start from different passages. The question
+by ``variant``, so repeated seeds of one document start from different passages, and the
+question prompt names the document's keywords (TF-IDF over the index). The question
 is written from the chunk, the answer from the top-``k`` passages retrieved for the question
 (hybrid BM25 + embeddings). The answer must pass a deterministic support check (numbers, dates
 and names in the answer appear in the passages; enough word and embedding overlap), and the
@@ -61,11 +62,15 @@ def open_retriever(config: RunConfig) -> Any:
     return HybridRetriever(index, embedder=get_embedder(index.embedder_name))
 
 
-def _chunk_for(engine: Engine, seed: Seed) -> Any:
+def _chunk_for(engine: Engine, seed: Seed) -> tuple[Any, list[str]]:
+    """The passage seed ``i`` starts from, and its document's keywords."""
+    from syndgen.grounding.keywords import doc_keywords
+
     index = engine.retriever.index
     by_source = {source: doc for doc, source in index.documents().items()}
-    chunks = index.document_chunks(by_source[seed.topic])
-    return chunks[(seed.variant - 1) % len(chunks)]
+    doc_id = by_source[seed.topic]
+    chunks = index.document_chunks(doc_id)
+    return chunks[(seed.variant - 1) % len(chunks)], doc_keywords(index, doc_id, n=6)
 
 
 def passages_for(engine: Engine, question: str) -> tuple[Passage, ...]:
@@ -108,12 +113,13 @@ def support(engine: Engine, answer_text: str, passages: Any) -> dict[str, Any]:
 def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
     started = time.perf_counter()
     cfg = engine.config
-    chunk = _chunk_for(engine, seed)
+    chunk, keywords = _chunk_for(engine, seed)
     seed = seed.model_copy(update={"chunk_id": chunk.chunk_id})
     messages = engine.prompts.render(
         "question_grounded",
         passage=chunk.text,
         source=chunk.source,
+        keywords=keywords,
         attributes=seed.attributes,
         variant=seed.variant,
     )
