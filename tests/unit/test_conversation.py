@@ -37,11 +37,12 @@ def responder(missing: str | None = None):
     def respond(request):
         system = request.messages[0].content
         last = request.messages[-1].content
-        if "You grade a conversation" in system:
-            names = re.findall(r'^- "([^"]+)"', last, re.MULTILINE)
-            flags = {n: n != missing for n in names}
-            return json.dumps({"rationale": "fine", "score": 4, **flags})
-        if "You play the USER" in system:
+        if "You grade the ASSISTANT" in system:
+            return json.dumps({"rationale": "fine", "score": 4})
+        if "You check a message from a user" in system:
+            asked = re.findall(r"Does the user's message (.*)\?$", last)[0]
+            return json.dumps({"applied": asked != missing})
+        if "You write the next message of a USER" in system:
             return f"User message {request.seed} about {len(request.messages)} things, please?"
         return f"<think>Reasoning {request.seed}.</think>Assistant reply number {request.seed} with detail."
 

@@ -91,6 +91,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "equivalent": {"first": "The total is 12 apples.", "second": "12"},
     "topics": {"root": "personal finance", "count": 5, "avoid": ["budgeting"]},
     "rewrite": {"question": "What is 12 + 30?", "harder": True},
+    "pattern_check": {
+        "message": "What do you mean by signal strength?",
+        "previous": "Walls weaken the signal strength upstairs.",
+        "description": "ask what a term in the assistant's last reply means",
+    },
     "repair": {
         "messages": [Message(role="user", content="Score this answer as JSON.")],
         "raw": "I think it deserves a four",

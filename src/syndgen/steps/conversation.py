@@ -4,8 +4,10 @@ The seed's ``pattern`` values (an axis of the seed plan) are dealt to the user t
 first, so each requested pattern is applied by a named turn. The generator writes every user
 turn (following its pattern) and every assistant turn (thinking first, the trace kept per
 turn). Each assistant turn must pass the cheap filters; the whole conversation then goes
-through the duplicate check and the critic, which also answers, pattern by pattern, whether it
-is present; a missing one rejects the conversation as ``pattern_not_applied``. A rejected
+through the duplicate check and the critic (a 1-5 score); then, pattern by pattern, the critic
+is asked whether the user turn that should apply it does (one short yes/no question per
+pattern, which even a small critic answers far better than a checklist over a whole
+transcript); a missing one rejects the conversation as ``pattern_not_applied``. A rejected
 conversation is written once more from scratch with the critique in view. With
 ``task.trim_truncated`` an assistant turn cut by ``max_tokens`` after a complete reasoning
 trace keeps its text up to the last full sentence instead of failing the conversation.
@@ -15,10 +17,11 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from syndgen.records import Attempt, Message, Question, Rejection, Seed, SeedOutcome, Turn, Usage
-from syndgen.steps.assess import CriticAsk, assess
+from syndgen.steps.assess import Assessment, CriticAsk, assess
 from syndgen.steps.common import SeedContext, ask, request_seed
 from syndgen.steps.filters import check_attempt
 from syndgen.steps.question import clean_question
@@ -156,6 +159,66 @@ def _turn_problem(attempt: Attempt, engine: Engine) -> tuple[str, str] | None:
     return None
 
 
+PATTERN_SCHEMA = {
+    "type": "object",
+    "properties": {"applied": {"type": "boolean"}},
+    "required": ["applied"],
+    "additionalProperties": False,
+}
+
+
+def pattern_applied(
+    engine: Engine, seed: Seed, turns: tuple[Turn, ...], position: int, pattern: str
+) -> tuple[bool, Usage]:
+    """Ask the critic whether the user turn at ``position`` applies ``pattern`` (yes/no)."""
+    from syndgen.backends.base import ResponseFormat
+    from syndgen.steps.equivalence import parse_flag
+
+    cfg = engine.config
+    previous = next((t.content for t in reversed(turns[:position]) if t.role == "assistant"), "")
+    messages = engine.prompts.render(
+        "pattern_check",
+        message=turns[position].content,
+        previous=previous,
+        description=_descriptions(engine).get(pattern, pattern.replace("_", " ")),
+    )
+    fmt = ResponseFormat(kind="json", schema=PATTERN_SCHEMA, name="applied")
+    response = ask(
+        engine.critic,
+        cfg.critic_model,
+        messages,
+        seed=request_seed(cfg.seed, seed.index, f"pattern:{position}:{pattern}"),
+        max_tokens=16,
+        response_format=fmt if engine.critic.capabilities.structured_output else None,
+    )
+    return parse_flag(response.text, "applied"), response.usage
+
+
+def _check_patterns(engine: Engine, seed: Seed, attempt: Attempt, result: Assessment) -> Assessment:
+    """Each requested pattern, checked on the user turn that was asked to apply it."""
+    assert result.verdict is not None
+    flags: dict[str, bool] = {}
+    usage = result.verdict.usage
+    for position, turn in enumerate(attempt.turns):
+        if turn.role != "user" or not turn.pattern:
+            continue
+        for pattern in turn.pattern.split(", "):
+            flags[pattern], spent = pattern_applied(engine, seed, attempt.turns, position, pattern)
+            usage = usage + spent
+    verdict = result.verdict.model_copy(update={"flags": flags, "usage": usage})
+    missing = [p for p, ok in flags.items() if not ok]
+    if not missing:
+        return replace(result, verdict=verdict)
+    problem = Rejection(
+        seed_index=seed.index,
+        attempt_no=attempt.attempt_no,
+        stage="critic",
+        reason="pattern_not_applied",
+        detail=f"the critic found these patterns not applied: {', '.join(missing)}",
+    )
+    return replace(result, verdict=verdict, problem=problem)
+
+
 def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
     started = time.perf_counter()
     patterns = _patterns(seed)
@@ -191,15 +254,15 @@ def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
             text=transcript(attempt.turns),
             ask=CriticAsk(
                 template="critic_conversation",
-                flags=tuple(patterns),
                 variables={
                     "transcript": attempt.raw_text,
                     "patterns": [(p, descriptions.get(p, "")) for p in patterns],
                 },
-                flag_reason="pattern_not_applied",
             ),
             skip_filters=True,
         )
+        if result.problem is None and result.verdict is not None:
+            result = _check_patterns(engine, seed, attempt, result)
         if result.verdict is not None:
             verdicts.append(result.verdict)
         if result.problem is None:

@@ -20,13 +20,13 @@ SAME_SCHEMA = {
 }
 
 
-def parse_same(text: str) -> bool:
-    """Read ``{"same": true|false}``; anything unreadable counts as different (pure)."""
+def parse_flag(text: str, key: str) -> bool:
+    """Read ``{key: true|false}``; anything unreadable counts as false (pure)."""
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
         return False
     try:
-        value = json.loads(text[start : end + 1]).get("same")
+        value = json.loads(text[start : end + 1]).get(key)
     except (json.JSONDecodeError, AttributeError):
         return False
     return value is True
@@ -45,4 +45,4 @@ def judge_equivalent(engine: Engine, a: str, b: str) -> bool:
         max_tokens=24,
         response_format=fmt if engine.critic.capabilities.structured_output else None,
     )
-    return parse_same(response.text)
+    return parse_flag(response.text, "same")
