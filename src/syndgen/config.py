@@ -91,6 +91,12 @@ class TaskConfig(_Strict):
     examples: ExamplesConfig | None = None
     expand_topics: TopicExpansionConfig | None = None
     turns: tuple[int, int] = Field(default=(3, 5), description="conversation: exchanges, [min, max]")
+    pattern_check: Literal["critic", "embedding", "any"] = Field(
+        default="critic",
+        description="conversation: who decides a pattern was applied: the critic (yes/no), the "
+        "embedding similarity of the user turn to the pattern's description, or either",
+    )
+    pattern_similarity: float = Field(default=0.25, ge=-1, le=1, description="embedding check threshold")
     trim_truncated: bool = Field(
         default=False,
         description="conversation: a turn cut by max_tokens is trimmed to its last full sentence",

@@ -4,10 +4,12 @@ The seed's ``pattern`` values (an axis of the seed plan) are dealt to the user t
 first, so each requested pattern is applied by a named turn. The generator writes every user
 turn (following its pattern) and every assistant turn (thinking first, the trace kept per
 turn). Each assistant turn must pass the cheap filters; the whole conversation then goes
-through the duplicate check and the critic (a 1-5 score); then, pattern by pattern, the critic
-is asked whether the user turn that should apply it does (one short yes/no question per
-pattern, which even a small critic answers far better than a checklist over a whole
-transcript); a missing one rejects the conversation as ``pattern_not_applied``. A rejected
+through the duplicate check and the critic (a 1-5 score); then each pattern is checked on the
+user turn that should apply it (``task.pattern_check``): the critic answers one short yes/no
+question per pattern (far easier than a checklist over a whole transcript), or, where the
+critic is too small to be trusted with it (the embedded 135M model answers "no" to every such
+question), the turn's embedding must be close to the pattern's description; ``any`` accepts
+either. A missing pattern rejects the conversation as ``pattern_not_applied``. A rejected
 conversation is written once more from scratch with the critique in view. With
 ``task.trim_truncated`` an assistant turn cut by ``max_tokens`` after a complete reasoning
 trace keeps its text up to the last full sentence instead of failing the conversation.
