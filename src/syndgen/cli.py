@@ -156,6 +156,8 @@ def demo(
     if task != "qa":
         overrides.update(DEMO_VERIFIED)
         overrides["task"] = {"kind": task}
+        # The tiny embedded model solves few problems: give it room to find its correct answers.
+        overrides["max_attempts"] = 40 * count
     name = "demo" if task == "qa" else f"demo-{task}"
     _execute(None, name, overrides, out, overwrite)
 
@@ -164,7 +166,6 @@ DEMO_VERIFIED: dict[str, Any] = {
     # The student gate on the same small model: 4 tries per kept question.
     "student": {"n": 4, "too_easy": 0.75, "too_hard": 0.0},
     "dedup": {"semantic_threshold": None},
-    "max_attempts": None,
 }
 
 

@@ -41,6 +41,11 @@ def exchanges_for(run_seed: int, seed_index: int, bounds: tuple[int, int]) -> in
     return low + request_seed(run_seed, seed_index, "exchanges") % (high - low + 1)
 
 
+def planned_exchanges(run_seed: int, seed_index: int, bounds: tuple[int, int], patterns: int) -> int:
+    """Exchanges for this seed: enough for one pattern per later user turn where the bounds allow."""
+    return max(exchanges_for(run_seed, seed_index, bounds), min(patterns + 1, bounds[1]))
+
+
 def deal_patterns(patterns: list[str], exchanges: int) -> list[list[str]]:
     """Patterns per user turn: none for the opening turn, then dealt round-robin (pure)."""
     slots: list[list[str]] = [[] for _ in range(exchanges)]
@@ -112,8 +117,9 @@ def _assistant_messages(engine: Engine, turns: list[Turn]) -> tuple[Message, ...
 def converse(engine: Engine, seed: Seed, attempt_no: int, critique: str | None = None) -> Attempt:
     """Write one whole conversation; the attempt's ``turns`` hold it, reasoning per turn."""
     cfg = engine.config
-    exchanges = exchanges_for(cfg.seed, seed.index, cfg.task.turns)
-    dealt = deal_patterns(_patterns(seed), exchanges)
+    patterns = _patterns(seed)
+    exchanges = planned_exchanges(cfg.seed, seed.index, cfg.task.turns, len(patterns))
+    dealt = deal_patterns(patterns, exchanges)
     turns: list[Turn] = []
     usage, latency = Usage(), 0.0
     last: Attempt | None = None
@@ -146,7 +152,8 @@ def converse(engine: Engine, seed: Seed, attempt_no: int, critique: str | None =
 def _turn_problem(attempt: Attempt, engine: Engine) -> tuple[str, str] | None:
     cfg = engine.config
     assistants = [t for t in attempt.turns if t.role == "assistant"]
-    expected = exchanges_for(cfg.seed, attempt.seed_index, cfg.task.turns)
+    patterns = [p for t in attempt.turns if t.role == "user" and t.pattern for p in t.pattern.split(", ")]
+    expected = planned_exchanges(cfg.seed, attempt.seed_index, cfg.task.turns, len(patterns))
     for n, turn in enumerate(assistants):
         probe = attempt.model_copy(update={"answer": turn.content, "reasoning": turn.reasoning})
         if n < len(assistants) - 1:
