@@ -25,6 +25,11 @@ class AxisConfig(_Strict):
     descriptions: dict[str, str] = Field(
         default_factory=dict, description="value -> what it means, shown to the generator and critic"
     )
+    openers: dict[str, str] = Field(
+        default_factory=dict,
+        description="conversation patterns: value -> the words a user turn applying it starts with "
+        "(the model writes the rest; steers small models)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> AxisConfig:
@@ -36,9 +41,10 @@ class AxisConfig(_Strict):
                 f"axis {self.name!r}: per_record must be between 1 and the number of values "
                 f"({len(self.values)})"
             )
-        unknown = set(self.descriptions) - set(self.values)
-        if unknown:
-            raise ValueError(f"axis {self.name!r}: descriptions for unknown values {sorted(unknown)}")
+        for what, mapping in (("descriptions", self.descriptions), ("openers", self.openers)):
+            unknown = set(mapping) - set(self.values)
+            if unknown:
+                raise ValueError(f"axis {self.name!r}: {what} for unknown values {sorted(unknown)}")
         return self
 
     @property

@@ -39,15 +39,12 @@ def conversation_config(count: int) -> RunConfig:
                 "question_max_tokens": 48,
                 "max_reasoning_tokens": 100,
                 "axes": [
-                    {
-                        "name": "pattern",
-                        "values": ["follow_up", "example_request", "simplify"],
-                        "per_record": 1,
-                    }
+                    {"name": "persona", "values": ["a student", "a retiree", "a chef"], "per_record": 1}
                 ],
+                "trim_truncated": True,
             },
             "generator": {**FAST_MODEL, "temperature": 0.7},
-            "quality": {"threshold": 2},
+            "quality": {"threshold": 1},
             "dedup": {"semantic_threshold": 0.95},
         }
     )
@@ -67,7 +64,7 @@ def test_conversations_are_reproducible_covered_and_distinct(tmp_path: Path):
         assert roles == ["user", "assistant", "user", "assistant"]
         assert all("<think>" in m["content"] for m in row["messages"] if m["role"] == "assistant")
     info = inspect_run(tmp_path / "a")
-    counts = [c["count"] for c in info["coverage"]["pattern"].values()]
+    counts = [c["count"] for c in info["coverage"]["persona"].values()]
     assert max(counts) - min(counts) <= 1 and sum(counts) == 3
     assert info["diversity"]["mean_cosine_distance"] is not None
     texts = ["\n".join(m["content"] for m in r["messages"]) for r in data]

@@ -114,3 +114,24 @@ def test_trim_to_sentence_keeps_whole_sentences_only():
     assert trim_to_sentence("no sentence end here", 5) is None
     assert trim_to_sentence("Ok. and more", 8) is None
     assert trim_to_sentence("Version 2.5 is out. Then", 5) == "Version 2.5 is out."
+
+
+def test_an_opener_starts_the_user_turn_once():
+    from syndgen.steps.conversation import with_opener
+
+    assert with_opener("What if", "the price doubles?") == "What if the price doubles?"
+    assert with_opener("What if", "what if it rains?\nextra line") == "what if it rains?"
+    assert with_opener("What if", "") == "What if"
+
+
+def test_openers_must_name_known_values():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="openers for unknown values"):
+        config(
+            task={
+                "kind": "conversation",
+                "axes": [{"name": "pattern", "values": ["a"], "openers": {"b": "x"}}],
+            }
+        )

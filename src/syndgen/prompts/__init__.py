@@ -48,6 +48,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "attributes": {"persona": "a retired teacher"},
         "transcript": "USER: Why is my wifi slow upstairs?\nASSISTANT: Walls and floors weaken the signal.",
         "patterns": [("asks for clarification", "ask what a term in the last reply means")],
+        "opener": "What do you mean by",
         "critique": None,
     },
     "critic_conversation": {

@@ -81,12 +81,14 @@ def _user_turn(
 ) -> tuple[Turn, Usage]:
     cfg = engine.config
     descriptions = _descriptions(engine)
+    opener = next((_openers(engine)[p] for p in patterns if p in _openers(engine)), None)
     messages = engine.prompts.render(
         "conversation_user",
         topic=seed.topic,
         attributes={k: v for k, v in seed.attributes.items() if k != PATTERN_AXIS},
         transcript=transcript(turns),
         patterns=[(p, descriptions.get(p, "")) for p in patterns],
+        opener=opener,
         critique=critique,
     )
     stage = f"user{len(turns)}"
@@ -98,7 +100,24 @@ def _user_turn(
         max_tokens=cfg.task.question_max_tokens,
     )
     text = clean_question(response.text) if not turns else response.text.strip().strip('"').strip()
+    if opener is not None:
+        text = with_opener(opener, text)
     return Turn(role="user", content=text, pattern=", ".join(patterns) or None), response.usage
+
+
+def with_opener(opener: str, text: str) -> str:
+    """The user turn starting with ``opener``: kept if the model wrote it, prefixed if not (pure)."""
+    first_line = text.splitlines()[0].strip() if text.strip() else ""
+    if first_line.lower().startswith(opener.lower()):
+        return first_line
+    return f"{opener} {first_line}".strip()
+
+
+def _openers(engine: Engine) -> dict[str, str]:
+    for axis in engine.config.task.axes:
+        if axis.name == PATTERN_AXIS:
+            return axis.openers
+    return {}
 
 
 def _descriptions(engine: Engine) -> dict[str, str]:
