@@ -155,9 +155,11 @@ def demo(
     overrides: dict[str, Any] = {"count": count, "seed": seed}
     if task != "qa":
         overrides.update(DEMO_VERIFIED)
-        overrides["task"] = {"kind": task}
-        # The tiny embedded model solves few problems: give it room to find its correct answers.
-        overrides["max_attempts"] = 40 * count
+        # The tiny embedded model solves few problems: the easier levels, a cooler temperature,
+        # and room in the attempt budget to find its correct answers.
+        overrides["task"] = {"kind": task, "difficulty": [1, 2]}
+        overrides["generator"] = {"temperature": 0.3, "max_tokens": 320, "max_reasoning_chars": 400}
+        overrides["max_attempts"] = 60 * count
     name = "demo" if task == "qa" else f"demo-{task}"
     _execute(None, name, overrides, out, overwrite)
 
