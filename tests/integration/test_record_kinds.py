@@ -15,6 +15,8 @@ from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
 from syndgen.pipeline import run_pipeline
 from syndgen.steps.dedup import pairs_above
+from syndgen.reasoning import split_reasoning
+from syndgen.verify import tasks
 from syndgen.verify.mathcheck import extract_final_answer, values_equal
 
 pytestmark = pytest.mark.integration
@@ -79,9 +81,14 @@ def test_math_demo_exports_only_verified_answers(tmp_path: Path):
     data = rows(out / "data" / "sft.jsonl")
     assert len(data) == 2
     for row in data:
-        # Recompute independently: the exported answer and the program's reference agree.
-        final = extract_final_answer(row["messages"][-1]["content"])
-        assert final is not None and values_equal(final, row["reference_answer"])
+        # Recompute independently: the program's problem for this seed has the exported question
+        # and reference, and the answer after the reasoning states that value.
+        index = int(row["id"].removeprefix("seed-"))
+        problem = tasks.math_problem(0, index, topic=row["topic"], difficulty=int(row["level"]))
+        assert problem.question == row["messages"][0]["content"]
+        assert problem.reference_answer == row["reference_answer"]
+        final = extract_final_answer(split_reasoning(row["messages"][-1]["content"]).answer, strict=True)
+        assert final is not None and values_equal(final, problem.reference_answer)
         assert row["verifiers"]["math"]["status"] == "pass"
         assert row["difficulty"] in {"too_easy", "learnable", "too_hard"}
         assert 0.0 <= row["pass_rate"] <= 1.0 and row["student_n"] == 4

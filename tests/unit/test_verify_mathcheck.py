@@ -148,3 +148,14 @@ def test_verify_math_without_an_answer_fails():
     result = verify_math("no idea", "7")
     assert result.status == "fail"
     assert "no final answer" in result.detail
+
+
+def test_strict_extraction_needs_one_marked_value():
+    from syndgen.verify.mathcheck import extract_final_answer, verify_math
+
+    rambling = "it means 1 * 2 = 2 and 1/2 is equivalent to (1 + 1) / 2 which equals 3"
+    assert extract_final_answer(rambling) is not None  # lenient: takes the trailing equation
+    assert extract_final_answer(rambling, strict=True) is None
+    assert extract_final_answer("The answer is 3 or 4", strict=True) is None
+    assert extract_final_answer("Work shown. Final answer: 15 apples", strict=True) == "15 apples"
+    assert verify_math(rambling, "2", strict=True).status == "fail"

@@ -154,18 +154,29 @@ class QuotaPlanner:
             for value in values:
                 if value in quota and kept.get(name, Counter())[value] + 1 > quota[value] + slack:
                     return f"{name}={value} already has {kept[name][value]} of quota {quota[value]}"
+        if not self._room_left(TOPIC, kept, adds):
+            return "keeping it would leave too few records to reach every topic's quota"
         for axis in self.axes:
             if not self._room_left(axis.name, kept, adds):
                 return f"keeping it would leave too few {axis.name} slots to reach every quota"
         return None
 
     def _room_left(self, name: str, kept: Mapping[str, Counter[str]], adds: Mapping[str, list[str]]) -> bool:
+        """Whether the records still to come can lift every value to its floor.
+
+        The floor is quota - 1 (quota itself when that is 0 or 1, so no planned value ends empty).
+        """
         after = Counter(kept.get(name, Counter()))
         after.update(adds.get(name, []))
-        sizes = Counter(kept.get(per_record_key(name), Counter()))
-        sizes.update(adds.get(per_record_key(name), []))
-        slots_left = sum(int(k) * max(0, q - sizes[k]) for k, q in self.quotas[per_record_key(name)].items())
-        needed = sum(max(0, q - 1 - after[v]) for v, q in self.quotas[name].items())
+        if name == TOPIC:
+            slots_left = self.count - sum(after.values())
+        else:
+            sizes = Counter(kept.get(per_record_key(name), Counter()))
+            sizes.update(adds.get(per_record_key(name), []))
+            slots_left = sum(
+                int(k) * max(0, q - sizes[k]) for k, q in self.quotas[per_record_key(name)].items()
+            )
+        needed = sum(max(0, (q - 1 if q >= 2 else q) - after[v]) for v, q in self.quotas[name].items())
         return needed <= slots_left
 
 

@@ -102,7 +102,7 @@ class Engine:
     def final_answer(self, text: str) -> str | None:
         from syndgen.verify.mathcheck import extract_final_answer
 
-        return extract_final_answer(text)
+        return extract_final_answer(text, strict=True)
 
     def vote(self, answers: list[str]) -> Any:
         from syndgen.verify.voting import vote

@@ -81,11 +81,14 @@ def _clean_snippet(snippet: str) -> str:
     return snippet.strip().strip("*_` ").rstrip(".,;:!").strip()
 
 
-def extract_final_answer(text: str) -> str | None:
+def extract_final_answer(text: str, *, strict: bool = False) -> str | None:
     """The final answer in ``text``, or None when it holds no answer at all.
 
     Tried in order: the last ``\\boxed{...}``; the last "final answer is X" / "answer: X"; the last
-    "#### X"; "= X" ending the last line; the last number anywhere in the text.
+    "#### X"; "= X" ending the last line; the last number anywhere in the text. With ``strict``
+    only the explicit markers count (boxed, "answer: X", "#### X") or a text that is just the
+    value, and the answer must be a single value: a rambling text whose last equation happens to
+    hold a number does not pass.
     """
     boxed = _boxed_contents(text)
     if boxed and boxed[-1].strip():
@@ -95,7 +98,10 @@ def extract_final_answer(text: str) -> str | None:
         if matches:
             answer = _clean_snippet(matches[-1].group("a"))
             if answer:
-                return answer
+                return answer if not strict or _single_value(answer) else None
+    if strict:
+        whole = _clean_snippet(text)
+        return whole if whole and "\n" not in whole and _single_value(whole) and parse_values(whole) else None
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if lines:
         tail = _TRAILING_EQUALS.search(lines[-1].rstrip(" ."))
@@ -105,6 +111,13 @@ def extract_final_answer(text: str) -> str | None:
     if numbers:
         return numbers[-1].group(0).strip()
     return None
+
+
+def _single_value(answer: str) -> bool:
+    """The marked answer is one number or expression, optionally with a unit word."""
+    return len(_NUMBER_TOKEN.findall(_strip_words(_normalise(answer)))) <= 1 or bool(
+        _expression_value(_normalise(answer))
+    )
 
 
 def _normalise(text: str) -> str:
@@ -249,9 +262,11 @@ def values_equal(candidate: str, reference: str, rel_tol: float = 1e-6) -> bool:
     return bool(_text_key(candidate)) and _text_key(candidate) == _text_key(reference)
 
 
-def verify_math(answer_text: str, reference: str, *, rel_tol: float = 1e-6) -> VerifierResult:
+def verify_math(
+    answer_text: str, reference: str, *, rel_tol: float = 1e-6, strict: bool = False
+) -> VerifierResult:
     """``pass`` when the final answer in ``answer_text`` equals ``reference`` by value."""
-    extracted = extract_final_answer(answer_text)
+    extracted = extract_final_answer(answer_text, strict=strict)
     if extracted is None:
         detail = f"no final answer found; reference {reference!r}"
         return VerifierResult(name="math", status="fail", detail=detail)

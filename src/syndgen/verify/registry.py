@@ -66,7 +66,12 @@ def math_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> Verif
     answer = _answer(record)
     if reference is None or answer is None:
         return _skipped("math", "reference answer" if answer is not None else "answer")
-    return verify_math(answer, str(reference), rel_tol=float(params.get("rel_tol", 1e-6)))
+    return verify_math(
+        answer,
+        str(reference),
+        rel_tol=float(params.get("rel_tol", 1e-6)),
+        strict=bool(params.get("strict", True)),
+    )
 
 
 def code_verifier(record: Mapping[str, Any], params: Mapping[str, Any]) -> VerifierResult:
