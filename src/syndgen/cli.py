@@ -92,7 +92,8 @@ def _execute(
         progress.stop()
     files = export_run(run_dir)
     _print_summary(result, [f.path for f in files])
-    _check_coverage(result.run_dir)
+    if result.complete:  # a run cut short by its attempt cap has already said so
+        _check_coverage(result.run_dir)
 
 
 def _check_coverage(run_dir: Path) -> None:
@@ -159,7 +160,7 @@ def demo(
         # and room in the attempt budget to find its correct answers.
         overrides["task"] = {"kind": task, "difficulty": [1, 2]}
         overrides["generator"] = {"temperature": 0.3, "max_tokens": 320, "max_reasoning_chars": 400}
-        overrides["max_attempts"] = 60 * count
+        overrides["max_attempts"] = 150 * count
     name = "demo" if task == "qa" else f"demo-{task}"
     _execute(None, name, overrides, out, overwrite)
 
