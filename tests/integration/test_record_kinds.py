@@ -123,7 +123,14 @@ def test_math_run_exports_only_verified_answers(tmp_path: Path):
                 assert stated is None or not values_equal(stated, outcome["question"]["reference"])
 
 
-def test_grounded_records_link_to_their_passages(tmp_path: Path):
+def test_grounded_run_on_the_embedded_model_traces_every_answer(tmp_path: Path):
+    """Ingest the example documents, then a short grounded run on the embedded model.
+
+    The 135M model rarely writes an answer the support check accepts, so this checks the run's
+    mechanics and lineage (the scripted-model test in tests/unit/test_grounded_pipeline.py checks
+    kept records end to end): the run ends cleanly, every answer was checked against passages
+    retrieved from the index, and anything kept links to indexed chunks.
+    """
     index = tmp_path / "index"
     env = [sys.executable, "-m", "syndgen"]
     ingest = subprocess.run(
@@ -133,20 +140,58 @@ def test_grounded_records_link_to_their_passages(tmp_path: Path):
         timeout=600,
     )
     assert ingest.returncode == 0, ingest.stderr[-2000:]
+    assert "4 added" in ingest.stdout
+    again = subprocess.run(
+        [*env, "ingest", str(EXAMPLES / "docs"), "--index", str(index)], capture_output=True, text=True
+    )
+    assert "0 added, 0 updated, 4 unchanged" in again.stdout
     out = tmp_path / "grounded"
     config = str(EXAMPLES / "grounded.yaml")
     run = subprocess.run(
-        [*env, "run", config, "--index", str(index), "--count", "2", "--out", str(out)],
+        [
+            *env,
+            "run",
+            config,
+            "--index",
+            str(index),
+            "--count",
+            "1",
+            "--set",
+            "max_attempts=12",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=1500,
+        cwd=EXAMPLES.parent,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    data = rows(out / "data" / "sft.jsonl")
-    assert len(data) == 2
-    for row in data:
-        assert row["context"] and row["chunk_id"]
-        assert all({"chunk_id", "source", "page", "text", "score"} <= set(p) for p in row["context"])
-        assert all(p["text"] in row["messages"][0]["content"] for p in row["context"])
-        assert row["is_valid"] is True and 0.0 <= row["confidence_score"] <= 1.0
-        assert row["tags"]["domain"].startswith(str(EXAMPLES / "docs")) or "docs" in row["tags"]["domain"]
+    info = inspect_run(out)
+    assert info["seeds"] > 0 and info["task"] == "grounded"
+    chunk_ids = set(pq.read_table(next(index.glob("chunks-*.parquet"))).column("chunk_id").to_pylist())
+    db = sqlite3.connect(out / "run.sqlite")
+    for (blob,) in db.execute("SELECT outcome_json FROM outcomes"):
+        outcome = json.loads(blob)
+        assert outcome["seed"]["chunk_id"] in chunk_ids
+        sample = outcome["sample"]
+        if sample is not None:
+            assert sample["context"] and all(p["chunk_id"] in chunk_ids for p in sample["context"])
+    reasons = {r for (r,) in db.execute("SELECT reason FROM rejections")}
+    assert reasons <= {
+        "not_a_question",
+        "question_too_short",
+        "empty_question",
+        "ungrounded",
+        "truncated",
+        "low_score",
+        "empty_answer",
+        "missing_reasoning",
+        "too_short",
+        "reasoning_too_long",
+        "unparseable_verdict",
+        "duplicate_question",
+        "exact_duplicate",
+        "near_duplicate",
+        "semantic_duplicate",
+    }
