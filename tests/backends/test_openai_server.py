@@ -88,12 +88,12 @@ def server_config(server: Server) -> dict:
         "base_url": server.base_url,
         "api_key_env": "SYNDGEN_TEST_KEY",
         "structured_output": "json_object",
-        "max_tokens": 160,
+        "max_tokens": 320,
     }
     return {
         "count": 1,
         "seed": 3,
-        "max_attempts": 16,
+        "max_attempts": 40,
         "task": {"topics": ["rates and speed", "unit conversion"]},
         "quality": {"require_reasoning": False, "threshold": 3},
         "generator": {**side, "temperature": 0.7},
