@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from syndgen.config_sections import AxisConfig
 from syndgen.records import Attempt, Message, Question, Rejection, Seed, SeedOutcome, Turn, Usage
 from syndgen.steps.assess import Assessment, CriticAsk, assess
 from syndgen.steps.common import SeedContext, ask, request_seed
@@ -81,7 +82,8 @@ def _user_turn(
 ) -> tuple[Turn, Usage]:
     cfg = engine.config
     descriptions = _descriptions(engine)
-    opener = next((_openers(engine)[p] for p in patterns if p in _openers(engine)), None)
+    openers = _openers(engine)
+    opener = next((openers[p] for p in patterns if p in openers), None)
     messages = engine.prompts.render(
         "conversation_user",
         topic=seed.topic,
@@ -114,17 +116,17 @@ def with_opener(opener: str, text: str) -> str:
 
 
 def _openers(engine: Engine) -> dict[str, str]:
-    for axis in engine.config.task.axes:
-        if axis.name == PATTERN_AXIS:
-            return axis.openers
-    return {}
+    axis = _pattern_axis(engine)
+    return axis.openers if axis else {}
+
+
+def _pattern_axis(engine: Engine) -> AxisConfig | None:
+    return next((a for a in engine.config.task.axes if a.name == PATTERN_AXIS), None)
 
 
 def _descriptions(engine: Engine) -> dict[str, str]:
-    for axis in engine.config.task.axes:
-        if axis.name == PATTERN_AXIS:
-            return axis.descriptions
-    return {}
+    axis = _pattern_axis(engine)
+    return axis.descriptions if axis else {}
 
 
 def _assistant_messages(engine: Engine, turns: list[Turn]) -> tuple[Message, ...]:

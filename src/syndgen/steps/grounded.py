@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from syndgen.config import RunConfig
 from syndgen.errors import ConfigError
-from syndgen.records import Passage, Question, Seed, SeedOutcome
+from syndgen.records import Passage, Seed, SeedOutcome
 from syndgen.steps.assess import CriticAsk
-from syndgen.steps.common import SeedContext, ask, request_seed
+from syndgen.steps.common import SeedContext, request_seed
 from syndgen.steps.qa import question_problem
-from syndgen.steps.question import clean_question
+from syndgen.steps.question import ask_question
 from syndgen.steps.single import AnswerTask, answer
 from syndgen.steps.student import finish
 
@@ -123,18 +123,12 @@ def run(seed: Seed, engine: Engine, ctx: SeedContext) -> SeedOutcome:
         attributes=seed.attributes,
         variant=seed.variant,
     )
-    response = ask(
+    question = ask_question(
         engine.generator,
         cfg.generator,
         messages,
-        seed=request_seed(cfg.seed, seed.index, "question"),
-        max_tokens=cfg.task.question_max_tokens,
-    )
-    question = Question(
-        text=clean_question(response.text),
-        model=response.model,
-        usage=response.usage,
-        latency_s=response.latency_s,
+        request_seed(cfg.seed, seed.index, "question"),
+        cfg.task.question_max_tokens,
     )
     problem = question_problem(seed, question, engine, ctx)
     if problem is not None:

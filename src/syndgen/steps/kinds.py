@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from syndgen.config import RunConfig
 from syndgen.errors import ConfigError
-from syndgen.records import Question, Seed, SeedOutcome
+from syndgen.records import Seed, SeedOutcome
 from syndgen.seeds.axes import flatten_topics
 from syndgen.steps import conversation, grounded, qa, verified
-from syndgen.steps.common import SeedContext, ask, request_seed
-from syndgen.steps.question import clean_question
+from syndgen.steps.common import SeedContext, request_seed
+from syndgen.steps.question import ask_question
 from syndgen.steps.single import AnswerTask
 
 if TYPE_CHECKING:
@@ -70,17 +70,17 @@ def rewrite(engine: Engine, seed: Seed, task: AnswerTask, *, harder: bool) -> An
         return verified.rewrite(engine, seed, task, harder=harder)
     cfg = engine.config
     messages = engine.prompts.render("rewrite", question=task.question.text, harder=harder)
-    response = ask(
+    asked = ask_question(
         engine.generator,
         cfg.generator,
         messages,
-        seed=request_seed(cfg.seed, seed.index, "rewrite"),
-        max_tokens=cfg.task.question_max_tokens,
+        request_seed(cfg.seed, seed.index, "rewrite"),
+        cfg.task.question_max_tokens,
     )
-    text = clean_question(response.text)
+    text = asked.text
     if len(text) < 10 or text == task.question.text:
         return None
-    question = Question(text=text, model="rewrite", usage=response.usage, latency_s=response.latency_s)
+    question = asked.model_copy(update={"model": "rewrite"})
     new_messages = tuple(
         m.model_copy(update={"content": m.content.replace(task.question.text, text)}) for m in task.messages
     )

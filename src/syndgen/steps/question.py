@@ -8,7 +8,7 @@ from syndgen.backends.base import Backend
 from syndgen.backends.common import ModelSettings
 from syndgen.prompts import PromptSet
 from syndgen.reasoning import split_reasoning
-from syndgen.records import Question, Seed
+from syndgen.records import Message, Question, Seed
 from syndgen.steps.common import ask, request_seed
 
 _LEAD = re.compile(r"^\s*(?:\*\*)?(?:question|q)\s*[:.)-]\s*(?:\*\*)?\s*", re.IGNORECASE)
@@ -50,13 +50,16 @@ def make_question(
         variant=seed.variant,
         examples=examples or [],
     )
-    response = ask(
-        backend,
-        settings,
-        messages,
-        seed=request_seed(run_seed, seed.index, "question"),
-        max_tokens=max_tokens,
+    return ask_question(
+        backend, settings, messages, request_seed(run_seed, seed.index, "question"), max_tokens
     )
+
+
+def ask_question(
+    backend: Backend, settings: ModelSettings, messages: tuple[Message, ...], seed: int, max_tokens: int
+) -> Question:
+    """Ask the model for a question and keep the cleaned question with its cost."""
+    response = ask(backend, settings, messages, seed=seed, max_tokens=max_tokens)
     return Question(
         text=clean_question(response.text),
         model=response.model,
