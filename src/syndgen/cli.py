@@ -75,9 +75,12 @@ def _execute(
     )
     task_id = progress.add_task("run", total=config.count, attempts=0, rejected=0)
 
-    def on_start(done: int, target: int) -> None:
-        if done:
-            err_console.print(f"resuming {run_dir}: {done}/{target} samples already kept")
+    def on_start(done: int, target: int, seeds: int) -> None:
+        if seeds:
+            plural = "seed" if seeds == 1 else "seeds"
+            err_console.print(
+                f"resuming {run_dir}: {done}/{target} samples already kept from {seeds} {plural}"
+            )
         progress.update(task_id, completed=done)
         progress.start()  # only once the run folder and the models are known to be good
 

@@ -58,7 +58,7 @@ def run_pipeline(
     overwrite: bool = False,
     engine: Engine | None = None,
     on_outcome: ProgressCallback | None = None,
-    on_start: Callable[[int, int], None] | None = None,
+    on_start: Callable[[int, int, int], None] | None = None,
 ) -> RunResult:
     """Run (or resume) ``config`` into ``run_dir``. Backends are built unless ``engine`` is given."""
     store = open_run(run_dir, config, overwrite=overwrite)
@@ -74,7 +74,7 @@ def run_pipeline(
             assert engine is not None
             _fix_topics(store, engine)
         if on_start is not None:
-            on_start(samples, config.count)
+            on_start(samples, config.count, store.count("outcomes"))
         if work:
             assert engine is not None
             store.start_session()

@@ -93,6 +93,32 @@ def test_other_config_on_existing_run_needs_overwrite(fake_run, tmp_path):
     assert "different config" in line and "--overwrite" in line
 
 
+class Killed(Exception):
+    pass
+
+
+def test_resume_is_announced_even_when_nothing_was_kept_yet(tmp_path):
+    cfg = write(tmp_path / "c.yaml", {"count": 2, "generator": {"backend": "dryrun"}})
+    config = RunConfig.model_validate(yaml.safe_load(cfg.read_text()))
+    backend = FakeBackend(scripted(score=lambda r: '{"rationale": "weak", "score": 1}'))
+
+    def kill_after_two(outcome, samples, attempts):
+        if attempts >= 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        run_pipeline(
+            config,
+            tmp_path / "run",
+            engine=Engine(config, PromptSet(), backend, backend),
+            on_outcome=kill_after_two,
+        )
+    result = invoke("run", cfg, "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "resuming" in said and "0/2 samples already kept from 1 seed" in said
+
+
 def test_export_of_a_non_run_folder(tmp_path):
     assert "not a syndgen run folder" in one_error_line(invoke("export", tmp_path), 2)
 
