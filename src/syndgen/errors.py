@@ -56,6 +56,10 @@ class BackendError(SyndgenError):
         that could not be decoded): the record is rejected and the run goes on."""
 
 
+class Cancelled(BackendError):
+    """The request was dropped because the run no longer needs it (its target was reached)."""
+
+
 class ParseError(SyndgenError):
     """A model output could not be parsed into the expected structure."""
 

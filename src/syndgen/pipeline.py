@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -182,7 +183,7 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
     try:
         while True:
             with gate.hold() if gate is not None else nullcontext():
-                while order and order[0] in ready:
+                while order and order[0] in ready and samples < config.count:
                     outcome = _settle(ready.pop(order.popleft()), known, state, engine)
                     key = normalise(outcome.question.text) if outcome.question else None
                     if outcome.sample is not None and key is not None:
@@ -198,7 +199,7 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                 while (
                     len(running) < workers
                     and len(order) < max_pending
-                    and samples + len(order) < config.count
+                    and len(order) < in_flight_wanted(config.count, samples, seeds)
                     and attempts + per_seed * (len(order) + 1) <= config.attempt_cap
                     and seeds + len(order) < config.attempt_cap
                 ):
@@ -209,6 +210,8 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                     ctx = context(seed.index - max_pending)
                     running[pool.submit(process_seed, seed, engine, ctx)] = seed.index
                     order.append(seed.index)
+            if samples >= config.count and running:
+                _drop(running, engine)  # seeds started for a yield the run no longer needs
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -224,6 +227,31 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def in_flight_wanted(count: int, samples: int, seeds: int) -> int:
+    """Seeds worth running at once to reach ``count`` (pure).
+
+    Enough that, at the yield seen so far, the batch stays full to the last record: the samples
+    still missing divided by the kept fraction of committed seeds (smoothed, so the first seeds
+    assume one in two is kept). It depends only on committed outcomes, never on timing.
+    """
+    remaining = count - samples
+    if remaining <= 0:
+        return 0
+    return math.ceil(remaining * (seeds + 2) / (samples + 1))
+
+
+def _drop(running: dict[Future[SeedOutcome], int], engine: Engine) -> None:
+    """The target is reached: cancel the seeds still running and wait for their threads."""
+    engine.cancel_requests()
+    try:
+        wait(running)
+        for future in running:
+            future.exception()  # a cancelled seed ends in an error nobody needs
+        running.clear()
+    finally:
+        engine.reopen_requests()
 
 
 def _reject(outcome: SeedOutcome, stage: str, reason: str, detail: str) -> SeedOutcome:

@@ -46,7 +46,8 @@ def test_all_good_run(tmp_path):
 
 def test_low_score_gets_one_regeneration_that_sees_the_critique(tmp_path):
     def score(request):
-        last = request.messages[-1].content
+        # the graded answer: in the last message (a judge prompt) or the one before (a follow-up turn)
+        last = request.messages[-1].content + request.messages[-2].content
         return (
             '{"rationale": "wrong", "score": 5}'
             if "fixed" in last
@@ -66,7 +67,7 @@ def test_low_score_gets_one_regeneration_that_sees_the_critique(tmp_path):
     regen = [r for r in engine.generator.requests if stage_of(r) == "regenerate"]
     assert len(regen) == 2
     assert "Step 2 adds instead of subtracting" in regen[0].messages[-1].content
-    assert regen[0].messages[-2].content == "first answer"  # the previous attempt is shown
+    assert regen[0].messages[-2].content == "<think>x</think>first answer"  # shown as written
     store = RunStore.open_existing(tmp_path / "r")
     kpis = compute_kpis(store)
     assert kpis["rejections_by_reason"] == {"low_score": 2}

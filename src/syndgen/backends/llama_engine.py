@@ -8,8 +8,10 @@ chain (temperature, top-p, its own seed) and, where asked, its own grammar.
 
 * **Prefix reuse.** A slot keeps the tokens of its last sequence in the KV cache; a new request
   goes to the free slot sharing the longest prefix with its prompt and only the rest is read.
-  Prompts put their fixed parts first, so the critic's instructions and examples are read once
-  per slot, not once per record.
+  When another sequence (running or not) shares a longer prefix, its cache is copied into the
+  slot first (``llama_memory_seq_cp``: a memory copy, far cheaper than reading the tokens again
+  on a CPU, where reading a prompt token costs about as much as generating one). Prompts put
+  their fixed parts first, so the critic's instructions and examples are read once per run.
 * **Grammar, cheaply.** A grammar is checked against the token the sampler picked; only when it
   rejects that token is the grammar applied to the whole vocabulary and the token resampled
   (what llama.cpp's own samplers do), so constrained output costs little more than free output.
@@ -35,8 +37,10 @@ from typing import Any
 
 import numpy as np
 
-from syndgen.errors import BackendError
+from syndgen.errors import BackendError, Cancelled
 
+COPY_MIN_TOKENS = 32
+"""Copy another sequence's cache when it saves reading at least this many prompt tokens."""
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
 
@@ -58,11 +62,30 @@ class SamplingParams:
 @dataclass(frozen=True)
 class Generation:
     text: str
+    tokens: tuple[int, ...]
     prompt_tokens: int
     completion_tokens: int
     finish_reason: str
     cached_tokens: int
     latency_s: float
+
+
+@dataclass
+class EngineStats:
+    """Where the engine's time went, for benchmarks (seconds and token counts since start)."""
+
+    steps: int = 0
+    decode_s: float = 0.0  # inside llama_decode
+    sample_s: float = 0.0  # sampling and bookkeeping after each decode
+    waiting_s: float = 0.0  # work was known but the step could not start (lockstep)
+    idle_s: float = 0.0  # nothing to do
+    generated_tokens: int = 0
+    prompt_tokens: int = 0  # prompt tokens read (decoded)
+    reused_tokens: int = 0  # prompt tokens served from a cache (the slot's own or a copy)
+    copied_tokens: int = 0  # of those, copied from another sequence's cache
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
 
 
 @dataclass
@@ -141,6 +164,9 @@ class LlamaEngine:
         self._held = 0  # lockstep: the caller is changing the set of clients
         self._stop = threading.Event()
         self._broken: BackendError | None = None
+        self._refusing = False  # cancel_all() until reopen(): new requests fail at once
+        self._cancel = False  # the engine thread is to drop every request it holds
+        self.stats = EngineStats()
         self._candidates = np.zeros(
             self.n_vocab, dtype=[("id", np.int32), ("logit", np.float32), ("p", np.float32)]
         )
@@ -200,6 +226,9 @@ class LlamaEngine:
             future.set_exception(self._broken or BackendError("the llama.cpp engine is closed"))
             return future
         with self._cond:
+            if self._refusing:
+                future.set_exception(Cancelled("the request was cancelled"))
+                return future
             self._incoming.append(_Request(prompt=prompt, params=params, future=future))
             self._cond.notify()
         return future
@@ -234,6 +263,19 @@ class LlamaEngine:
             with self._cond:
                 self._held -= 1
                 self._cond.notify()
+
+    def cancel_all(self) -> None:
+        """Drop every queued and running request (callers get :class:`Cancelled`) and refuse new
+        ones until :meth:`reopen`; the engine and its caches stay usable."""
+        with self._cond:
+            self._refusing = True
+            self._cancel = True
+            self._cond.notify()
+
+    def reopen(self) -> None:
+        with self._cond:
+            self._refusing = False
+            self._expected = 0
 
     def close(self) -> None:
         if self._stop.is_set():
@@ -274,14 +316,30 @@ class LlamaEngine:
         return True
 
     def _serve(self) -> None:
+        stats = self.stats
         while True:
             with self._cond:
-                while not self._stop.is_set() and not self._ready():
+                while not self._stop.is_set() and not self._cancel and not self._ready():
+                    start = time.perf_counter()
+                    known = bool(self._incoming or self._waiting) or any(s.request for s in self._slots)
                     self._cond.wait()
+                    if known:
+                        stats.waiting_s += time.perf_counter() - start
+                    else:
+                        stats.idle_s += time.perf_counter() - start
                 if self._stop.is_set():
                     break
                 self._waiting.extend(self._incoming)
                 self._incoming.clear()
+                cancelling, self._cancel = self._cancel, False
+                if cancelling:
+                    dropped, self._waiting = self._waiting, []
+                    self._expected = 0
+            if cancelling:
+                for request in dropped:
+                    request.future.set_exception(Cancelled("the request was cancelled"))
+                self._fail_active(Cancelled("the request was cancelled"), keep_cache=True)
+                continue
             # a canonical order, so that slots and batch positions do not depend on timing
             self._waiting.sort(key=lambda r: (r.params.seed, r.prompt))
             self._admit()
@@ -300,13 +358,23 @@ class LlamaEngine:
             request = self._waiting.pop(0)
             if not request.future.set_running_or_notify_cancel():
                 continue
-            slot = max(free, key=lambda s: (_common_prefix(s.cached, request.prompt), -s.seq_id))
-            common = min(_common_prefix(slot.cached, request.prompt), len(request.prompt) - 1)
+            prompt = request.prompt
+            slot = max(free, key=lambda s: (_common_prefix(s.cached, prompt), -s.seq_id))
+            common = min(_common_prefix(slot.cached, prompt), len(prompt) - 1)
+            donor = max(self._slots, key=lambda s: (_common_prefix(s.cached, prompt), -s.seq_id))
+            shared = min(_common_prefix(donor.cached, prompt), len(prompt) - 1)
+            if donor is not slot and shared - common >= COPY_MIN_TOKENS:
+                # Another sequence has read a longer part of this prompt: copy its cache.
+                self._ll.llama_memory_seq_cp(self._mem, donor.seq_id, slot.seq_id, -1, -1)
+                slot.cached = donor.cached[:shared]
+                common = shared
+                self.stats.copied_tokens += shared
             self._ll.llama_memory_seq_rm(self._mem, slot.seq_id, common, -1)
             slot.cached = slot.cached[:common]
             slot.request = request
             slot.reused = common
-            slot.pending = request.prompt[common:]
+            self.stats.reused_tokens += common
+            slot.pending = prompt[common:]
             slot.generated = []
             slot.pieces = []
             slot.think_tokens = 0
@@ -366,15 +434,25 @@ class LlamaEngine:
                     slot.batch_index = n
                 n += 1
         batch.n_tokens = n
+        stats = self.stats
+        start = time.perf_counter()
         status = self._ll.llama_decode(self._ctx, batch)
+        decoded = time.perf_counter()
         if status != 0:
             raise BackendError(f"llama_decode failed with status {status}", record_level=True)
+        sampled = 0
         for slot in self._slots:
             if slot.request is None or slot.pending or slot.batch_index < 0:
                 continue
             token = self._sample(slot, slot.batch_index)
             slot.batch_index = -1
+            sampled += 1
             self._advance(slot, token)
+        stats.steps += 1
+        stats.generated_tokens += sampled
+        stats.prompt_tokens += n - len(generating)
+        stats.decode_s += decoded - start
+        stats.sample_s += time.perf_counter() - decoded
 
     def _put(self, i: int, token: int, pos: int, seq: int, logits: bool) -> None:
         b = self._batch
@@ -449,6 +527,7 @@ class LlamaEngine:
         text = b"".join(slot.pieces).decode("utf-8", errors="replace")
         result = Generation(
             text=text,
+            tokens=tuple(slot.generated),
             prompt_tokens=len(request.prompt),
             completion_tokens=len(slot.generated),
             finish_reason=reason,
@@ -459,13 +538,15 @@ class LlamaEngine:
         self._free_samplers(slot)
         request.future.set_result(result)
 
-    def _fail_active(self, exc: BackendError) -> None:
+    def _fail_active(self, exc: BackendError, *, keep_cache: bool = False) -> None:
+        """Fail the running requests; their slots keep what is decoded only if ``keep_cache``."""
         for slot in self._slots:
             if slot.request is not None:
                 request = slot.request
                 slot.request = None
-                self._ll.llama_memory_seq_rm(self._mem, slot.seq_id, -1, -1)
-                slot.cached = []
+                if not keep_cache:
+                    self._ll.llama_memory_seq_rm(self._mem, slot.seq_id, -1, -1)
+                    slot.cached = []
                 self._free_samplers(slot)
                 request.future.set_exception(exc)
 

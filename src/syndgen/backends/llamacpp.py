@@ -14,6 +14,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -124,6 +127,42 @@ def sampling_for(request: ChatRequest, config: Config) -> SamplingParams:
     )
 
 
+class ExchangeMemo:
+    """Recent exchanges (prompt plus reply, as text) and the exact tokens the model saw and wrote.
+
+    A follow-up request (a critic turn after the answer, a regeneration after the critique)
+    starts with an earlier exchange's text. Tokenizing that text again need not give the tokens
+    the model sampled, and any difference ends the cache reuse there; taking the remembered
+    tokens for that part keeps the whole exchange in the cache, and shows the model its own words.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, list[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, text: str, tokens: list[int]) -> None:
+        with self._lock:
+            self._entries[text] = tokens
+            self._entries.move_to_end(text)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def tokens(self, text: str, tokenize: Callable[[str, bool], list[int]]) -> list[int]:
+        """Tokens for ``text``: a remembered exchange it starts with, then the rest tokenized.
+
+        ``tokenize(text, first)``: ``first`` says the piece starts the prompt (special tokens
+        such as BOS are added only there).
+        """
+        with self._lock:
+            best = max((k for k in self._entries if text.startswith(k)), key=len, default=None)
+            known = list(self._entries[best]) if best is not None else None
+        if best is None or known is None:
+            return tokenize(text, True)
+        rest = text[len(best) :]
+        return known + (tokenize(rest, False) if rest else [])
+
+
 class LlamaCppBackend:
     """Requests from many threads share one continuously batched llama.cpp context."""
 
@@ -152,6 +191,7 @@ class LlamaCppBackend:
                 f"{self.path.name} has no chat template",
                 hint="use an instruct/chat model whose GGUF carries tokenizer.chat_template",
             )
+        self._exchanges = ExchangeMemo(capacity=8 * config.parallel)
         self._formatter = Jinja2ChatFormatter(
             template=template,
             eos_token=self.engine.special_text(self.engine.eos),
@@ -174,13 +214,23 @@ class LlamaCppBackend:
         """The engine, for the runner's deterministic (lockstep) scheduling."""
         return self.engine
 
-    def prompt_tokens(self, request: ChatRequest) -> list[int]:
+    def _formatted(self, request: ChatRequest) -> tuple[str, bool]:
         formatted = self._formatter(messages=messages_as_dicts(request.messages))  # type: ignore[arg-type]
-        return self.engine.tokenize(formatted.prompt, add_special=not formatted.added_special)
+        return formatted.prompt, not formatted.added_special
+
+    def prompt_tokens(self, request: ChatRequest) -> list[int]:
+        text, add_special = self._formatted(request)
+        return self._exchanges.tokens(
+            text, lambda t, first: self.engine.tokenize(t, add_special=add_special and first)
+        )
 
     def chat(self, request: ChatRequest) -> ChatResponse:
-        tokens = self.prompt_tokens(request)
+        text, add_special = self._formatted(request)
+        tokens = self._exchanges.tokens(
+            text, lambda t, first: self.engine.tokenize(t, add_special=add_special and first)
+        )
         result = self.engine.submit(tokens, sampling_for(request, self.config)).result()
+        self._exchanges.remember(text + result.text, [*tokens, *result.tokens])
         return ChatResponse(
             text=result.text,
             usage=Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens),
@@ -188,6 +238,13 @@ class LlamaCppBackend:
             finish_reason=result.finish_reason,
             latency_s=result.latency_s,
         )
+
+    def cancel_all(self) -> None:
+        """Drop every request in flight (they fail as cancelled) until :meth:`reopen`."""
+        self.engine.cancel_all()
+
+    def reopen(self) -> None:
+        self.engine.reopen()
 
     def close(self) -> None:
         self.engine.close()

@@ -43,6 +43,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "reasoning": "Each roll shows a six with probability 1/6; independent, so 1/6 * 1/6.",
         "answer": "1/36",
     },
+    "critic_followup": {
+        "messages": [
+            Message(role="system", content="First think step by step between <think> and </think>."),
+            Message(role="user", content="A die is rolled twice. What is the chance of two sixes?"),
+        ],
+        "raw_answer": "<think>Each roll is a six with probability 1/6; they multiply.</think>1/36",
+    },
     "conversation_user": {
         "topic": "home networking",
         "attributes": {"persona": "a retired teacher"},

@@ -95,6 +95,7 @@ def assess(
         run_seed=cfg.seed,
         template=ask.template,
         flags=ask.flags,
+        follow_up=engine.critic_follow_up,
         **ask.variables,
     )
     if verdict.score is None:

@@ -114,16 +114,24 @@ def judge(
     run_seed: int,
     template: str = "critic",
     flags: tuple[str, ...] = (),
+    follow_up: bool = False,
     **variables: Any,
 ) -> Verdict:
     """Score one attempt; one repair request if the first reply does not parse.
 
     ``template`` picks the critic prompt (conversations and grounded answers have their own);
     ``flags`` names extra yes/no checks the critic answers in the same JSON object.
+    ``follow_up`` asks the plain critic question as the next turn of the attempt's own
+    conversation (``critic_followup``), so a backend that caches prefixes reads only that turn.
     """
-    messages = prompts.render(
-        template, question=question, reasoning=attempt.reasoning, answer=attempt.answer, **variables
-    )
+    if follow_up and template == "critic" and attempt.messages:
+        messages = prompts.render(
+            "critic_followup", messages=list(attempt.messages), raw_answer=attempt.raw_text
+        )
+    else:
+        messages = prompts.render(
+            template, question=question, reasoning=attempt.reasoning, answer=attempt.answer, **variables
+        )
     schema = verdict_schema(flags)
     fmt = (
         ResponseFormat(kind="json", schema=schema, name="verdict")

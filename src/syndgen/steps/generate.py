@@ -27,7 +27,7 @@ def regenerate_messages(
     return prompts.render(
         "regenerate",
         messages=list(messages),
-        previous_answer=previous.answer or previous.raw_text,
+        previous_answer=previous.raw_text or previous.answer,
         score=verdict.score if verdict else None,
         critique=problem,
     )

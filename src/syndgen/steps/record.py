@@ -76,11 +76,33 @@ class Engine:
         kinds.prepare(engine)
         return engine
 
+    def _backends(self) -> list[Backend]:
+        return list({id(b): b for b in (self.generator, self.critic, self.student) if b}.values())
+
     def close(self) -> None:
-        for backend in {id(b): b for b in (self.generator, self.critic, self.student) if b}.values():
+        for backend in self._backends():
             backend.close()
 
+    def cancel_requests(self) -> None:
+        """Drop the requests in flight where a backend can (the embedded engine can)."""
+        for backend in self._backends():
+            cancel = getattr(backend, "cancel_all", None)
+            if cancel is not None:
+                cancel()
+
+    def reopen_requests(self) -> None:
+        for backend in self._backends():
+            reopen = getattr(backend, "reopen", None)
+            if reopen is not None:
+                reopen()
+
     # ------------------------------------------------------------------ checks
+
+    @property
+    def critic_follow_up(self) -> bool:
+        """Does the critic grade as a next turn of the answer's conversation?"""
+        mode = self.config.quality.critic_context
+        return mode == "follow_up" or (mode == "auto" and self.critic is self.generator)
 
     @property
     def attempts_per_seed(self) -> int:
