@@ -315,7 +315,9 @@ def bench(
     json_path: Annotated[Path, typer.Option("--json", help="write the result here (JSON)")],
     parallel: Annotated[int, typer.Option(help="sequences decoded together")] = 8,
     records: Annotated[int, typer.Option(help="verified records the pipeline makes")] = 24,
-    naive_records: Annotated[int, typer.Option(help="verified records of the naive loop")] = 6,
+    naive_records: Annotated[
+        int | None, typer.Option(help="verified records of the naive loop (default: --records)")
+    ] = None,
     model: Annotated[str, typer.Option(help="'smollm2' or a .gguf path")] = "smollm2",
     markdown: Annotated[Path | None, typer.Option(help="also write a markdown table here")] = None,
 ) -> None:

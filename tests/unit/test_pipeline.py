@@ -3,16 +3,18 @@
 import itertools
 import json
 import sqlite3
+import threading
 
 import pytest
 
 from fakes import FakeBackend, scripted, stage_of, topic_of
 from syndgen.config import RunConfig
-from syndgen.errors import BackendError, RunStateError
+from syndgen.errors import BackendError, Cancelled, RunStateError
 from syndgen.export.run_export import export_run
 from syndgen.kpis import compute_kpis
-from syndgen.pipeline import run_pipeline
+from syndgen.pipeline import in_flight_wanted, run_pipeline
 from syndgen.prompts import PromptSet
+from syndgen.steps.common import request_seed
 from syndgen.steps.record import Engine
 from syndgen.store import RunStore
 
@@ -269,3 +271,87 @@ def test_dryrun_backend_runs_a_config_without_a_model(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "r" / written.path).read_text().splitlines()]
     assert len({r["messages"][0]["content"] for r in rows}) == 5
     assert all("<think>" in r["messages"][1]["content"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("count", "samples", "seeds", "wanted"),
+    [
+        (10, 0, 0, 20),  # before any outcome: one in two assumed kept
+        (10, 5, 18, 17),  # 5 of 18 kept: 5 missing need ceil(5 * 20 / 6) seeds
+        (10, 9, 98, 10),  # one missing at a one-in-ten yield: ten seeds for the last record
+        (10, 10, 40, 0),  # done
+    ],
+)
+def test_in_flight_follows_the_yield_of_committed_seeds(count, samples, seeds, wanted):
+    assert in_flight_wanted(count, samples, seeds) == wanted
+
+
+class CancellableFake(FakeBackend):
+    """A fake whose in-flight requests can be dropped, like the embedded engine's.
+
+    Requests of seeds from ``hold_from`` on wait until they are cancelled: they are the seeds
+    started to keep the batch full that the run turns out not to need.
+    """
+
+    def __init__(self, *args, run_seed: int, hold_from: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: list[str] = []
+        self.held = {request_seed(run_seed, i, "question") for i in range(hold_from, hold_from + 64)}
+        self.dropped = threading.Event()
+
+    def chat(self, request):
+        if request.seed in self.held:
+            assert self.dropped.wait(timeout=30), "a seed beyond the target was never cancelled"
+            raise Cancelled("the request was cancelled")
+        return super().chat(request)
+
+    def cancel_all(self):
+        self.calls.append("cancel")
+        self.dropped.set()
+
+    def reopen(self):
+        self.calls.append("reopen")
+
+
+def test_seeds_started_beyond_the_target_are_cancelled_and_never_committed(tmp_path):
+    config = cfg(count=3, workers=4)
+    backend = CancellableFake(scripted(), run_seed=config.seed, hold_from=3)
+    engine = Engine(config=config, prompts=PromptSet(), generator=backend, critic=backend)
+    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    assert result.samples == 3
+    assert backend.calls == ["cancel", "reopen"]  # the seed started beyond the target was dropped
+    with sqlite3.connect(tmp_path / "r" / "run.sqlite") as db:
+        committed = [r[0] for r in db.execute("SELECT seed_index FROM outcomes ORDER BY seed_index")]
+    assert committed == [0, 1, 2]
+    rows = (tmp_path / "r" / export_run(tmp_path / "r", formats=["sft"], to=["jsonl"])[0].path).read_text()
+    assert len(rows.splitlines()) == 3
+
+
+def test_critic_follows_up_the_answer_when_it_is_the_generator(tmp_path):
+    config = cfg(count=1)
+    engine = make(config, scripted())
+    run_pipeline(config, tmp_path / "r", engine=engine)
+    answer, critic = (
+        next(r for r in engine.generator.requests if stage_of(r) == s) for s in ("answer", "critic")
+    )
+    # the critic's request is the answer's conversation, the reply verbatim, then the grading turn
+    assert critic.messages[: len(answer.messages)] == answer.messages
+    assert (
+        critic.messages[len(answer.messages)].content
+        == "<think>Step one. Step two.</think>The answer is forty-two."
+    )
+    assert "You grade whether the reasoning above" in critic.messages[-1].content
+
+
+@pytest.mark.parametrize("mode", ["separate", "auto"])
+def test_a_separate_or_other_critic_gets_its_own_judge_prompt(tmp_path, mode):
+    config = cfg(count=1, quality={"critic_context": mode})
+    critic = FakeBackend(scripted())
+    engine = make(config, scripted()) if mode == "separate" else None
+    if engine is None:
+        engine = Engine(config=config, prompts=PromptSet(), generator=FakeBackend(scripted()), critic=critic)
+    run_pipeline(config, tmp_path / "r", engine=engine)
+    requests = engine.critic.requests
+    judged = next(r for r in requests if stage_of(r) == "critic")
+    assert judged.messages[0].content.startswith("You grade whether the reasoning is logically sound")
+    assert "Answer: The answer is forty-two." in judged.messages[-1].content
