@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syndgen.config import RunConfig
 from syndgen.records import Rejection, SeedOutcome
@@ -31,6 +33,9 @@ from syndgen.steps.common import SeedContext
 from syndgen.steps.question import normalise
 from syndgen.steps.record import Engine, process_seed, record_text
 from syndgen.store import RunStore
+
+if TYPE_CHECKING:
+    from syndgen.backends.llama_engine import LlamaEngine
 
 WINDOW_META = "plan_window"
 
@@ -180,9 +185,17 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
     order: deque[int] = deque()  # submitted, not yet committed, in seed order
     ready: dict[int, SeedOutcome] = {}
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="syndgen")
+    finished: list[Future[SeedOutcome]] = []
     try:
         while True:
+            # One hold for the seeds just done, the commits and the launches: the engine never
+            # steps with a set of clients that depends on thread timing.
             with gate.hold() if gate is not None else nullcontext():
+                for future in finished:
+                    index = running.pop(future)
+                    if gate is not None:
+                        gate.clients(-1)
+                    ready[index] = future.result()
                 while order and order[0] in ready and samples < config.count:
                     outcome = _settle(ready.pop(order.popleft()), known, state, engine)
                     key = normalise(outcome.question.text) if outcome.question else None
@@ -214,19 +227,27 @@ def _drive(config: RunConfig, store: RunStore, engine: Engine, on_outcome: Progr
                 _drop(running, engine)  # seeds started for a yield the run no longer needs
             if not running:
                 break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            with gate.hold() if gate is not None else nullcontext():
-                for future in finished:
-                    index = running.pop(future)
-                    if gate is not None:
-                        gate.clients(-1)
-                    ready[index] = future.result()
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            finished = _quiescent(gate, running) if gate is not None else list(done)
     except BaseException:
         if gate is not None:
             gate.release_clients()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _quiescent(gate: LlamaEngine, running: dict[Future[SeedOutcome], int]) -> list[Future[SeedOutcome]]:
+    """Wait until every running seed is either waiting on the engine or done; return the done.
+
+    The lockstep engine cannot step while a done seed is still counted as a client, so this set
+    is the same whatever the thread timing, and so are the seeds launched after committing it.
+    """
+    while True:
+        done = [f for f in running if f.done()]
+        if gate.settled(len(done)):
+            return done
+        time.sleep(0.0005)
 
 
 def in_flight_wanted(count: int, samples: int, seeds: int) -> int:

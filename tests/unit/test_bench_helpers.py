@@ -33,3 +33,43 @@ def test_async_loop_caps_concurrency():
     loop.run(many())
     loop.close()
     assert state["peak"] == 2
+
+
+def test_async_loop_cancels_requests_in_flight_and_refuses_new_ones_until_reopened():
+    import asyncio
+    import threading
+
+    import pytest
+
+    from syndgen.errors import Cancelled
+
+    loop = AsyncLoop(concurrency=2)
+    started = threading.Event()
+
+    async def slow():
+        started.set()
+        await asyncio.sleep(30)
+        return "finished"
+
+    async def quick():
+        return "quick"
+
+    outcome: dict[str, BaseException | str] = {}
+
+    def call():
+        try:
+            outcome["slow"] = loop.run(slow())
+        except BaseException as exc:
+            outcome["slow"] = exc
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    assert started.wait(timeout=10)
+    loop.cancel_all()
+    worker.join(timeout=10)
+    assert isinstance(outcome["slow"], Cancelled)
+    with pytest.raises(Cancelled):
+        loop.run(quick())
+    loop.reopen()
+    assert loop.run(quick()) == "quick"
+    loop.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -11,7 +12,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from syndgen.errors import BackendError
+from syndgen.errors import BackendError, Cancelled
 
 T = TypeVar("T")
 
@@ -59,6 +60,9 @@ class AsyncLoop:
     """
 
     def __init__(self, concurrency: int) -> None:
+        self._flying: set[concurrent.futures.Future[Any]] = set()
+        self._refusing = False
+        self._guard = threading.Lock()
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="syndgen-http", daemon=True)
         self._thread.start()
@@ -69,7 +73,32 @@ class AsyncLoop:
         return asyncio.Semaphore(concurrency)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        with self._guard:
+            if self._refusing:
+                coro.close()
+                raise Cancelled("the request was cancelled")
+            future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+            self._flying.add(future)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            raise Cancelled("the request was cancelled") from None
+        finally:
+            with self._guard:
+                self._flying.discard(future)
+
+    def cancel_all(self) -> None:
+        """Cancel the requests in flight (their callers get :class:`Cancelled`) and refuse new
+        ones until :meth:`reopen`."""
+        with self._guard:
+            self._refusing = True
+            flying = list(self._flying)
+        for future in flying:
+            future.cancel()
+
+    def reopen(self) -> None:
+        with self._guard:
+            self._refusing = False
 
     def close(self) -> None:
         if self.loop.is_running():

@@ -247,6 +247,12 @@ class LlamaEngine:
             self._expected += delta
             self._cond.notify()
 
+    def settled(self, finished: int) -> bool:
+        """Is every registered client either waiting on a request or among ``finished``?"""
+        with self._cond:
+            active = sum(1 for s in self._slots if s.request is not None)
+            return active + len(self._waiting) + len(self._incoming) + finished >= self._expected
+
     def release_clients(self) -> None:
         """Leave lockstep: the engine steps freely again (used when a run is aborted)."""
         with self._cond:

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import AsyncLoop, ModelSettings, call_with_retries
-from syndgen.errors import BackendError, MissingExtraError
+from syndgen.errors import BackendError, Cancelled, MissingExtraError
 from syndgen.records import Usage
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -164,6 +164,8 @@ class OllamaBackend:
         start = time.perf_counter()
         try:
             raw = self._aloop.run(self._send(kwargs))
+        except Cancelled:
+            raise
         except Exception as exc:  # translated below; anything unknown is re-raised
             if self.config.think is None and kwargs.get("think") and _is_no_thinking(exc):
                 with self._lock:
@@ -177,7 +179,15 @@ class OllamaBackend:
     def chat(self, request: ChatRequest) -> ChatResponse:
         return call_with_retries(lambda: self._once(request), retries=self.config.max_retries)
 
+    def cancel_all(self) -> None:
+        """Drop the requests in flight (they fail as cancelled) until :meth:`reopen`."""
+        self._aloop.cancel_all()
+
+    def reopen(self) -> None:
+        self._aloop.reopen()
+
     def close(self) -> None:
+        self._aloop.reopen()
         self._aloop.run(self._client.close())  # type: ignore[no-untyped-call]
         self._aloop.close()
 

@@ -17,7 +17,7 @@ from pydantic import Field, SecretStr
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import AsyncLoop, ModelSettings, is_loopback
-from syndgen.errors import BackendError, ConfigError, MissingExtraError
+from syndgen.errors import BackendError, Cancelled, ConfigError, MissingExtraError
 from syndgen.records import Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -185,12 +185,22 @@ class OpenAIBackend:
         start = time.perf_counter()
         try:
             raw = self._aloop.run(self._create(kwargs))
+        except Cancelled:
+            raise
         except Exception as exc:  # translated below; anything unknown is re-raised
             raise translate_error(exc, self.config, self.base_url) from exc
         latency = time.perf_counter() - start
         return parse_completion(raw.model_dump(), self.model_id, latency)
 
+    def cancel_all(self) -> None:
+        """Drop the requests in flight (they fail as cancelled) until :meth:`reopen`."""
+        self._aloop.cancel_all()
+
+    def reopen(self) -> None:
+        self._aloop.reopen()
+
     def close(self) -> None:
+        self._aloop.reopen()
         self._aloop.run(self._client.close())
         self._aloop.close()
 
