@@ -179,6 +179,8 @@ def pipeline_run(model: str, parallel: int, records: int, seed: int, naive: bool
         "prompt_tokens_per_verified": (kpis["prompt_tokens"] / samples) if samples else None,
         "processed_tokens_per_s": processed / wall,
         "engine_busy": (stats.get("decode_s", 0.0) + stats.get("sample_s", 0.0)) / wall,
+        "rejections_by_reason": kpis["rejections_by_reason"],
+        "seeds": kpis.get("seeds"),
         "engine": stats,
     }
 
@@ -229,6 +231,9 @@ def run_bench(
         if naive["verified_per_hour"]
         else None,
         "tokens_per_verified": round(pipe["tokens_per_verified"], 1) if pipe["tokens_per_verified"] else None,
+        "speedup_vs_naive_tokens_per_s": round(pipe["tokens_per_s"] / naive["tokens_per_s"], 2)
+        if naive["tokens_per_s"]
+        else None,
         "pipeline": pipe,
         "naive": naive,
     }
