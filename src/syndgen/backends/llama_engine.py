@@ -250,8 +250,7 @@ class LlamaEngine:
     def settled(self, finished: int) -> bool:
         """Is every registered client either waiting on a request or among ``finished``?"""
         with self._cond:
-            active = sum(1 for s in self._slots if s.request is not None)
-            return active + len(self._waiting) + len(self._incoming) + finished >= self._expected
+            return self._known() + finished >= self._expected
 
     def release_clients(self) -> None:
         """Leave lockstep: the engine steps freely again (used when a run is aborted)."""
@@ -311,10 +310,14 @@ class LlamaEngine:
         for request in leftovers:
             request.future.set_exception(self._broken or BackendError("the llama.cpp engine was closed"))
 
+    def _known(self) -> int:
+        """Requests running, waiting for a slot or just submitted (called with _cond held)."""
+        active = sum(1 for s in self._slots if s.request is not None)
+        return active + len(self._waiting) + len(self._incoming)
+
     def _ready(self) -> bool:
         """May a step start? (called with _cond held)"""
-        active = sum(1 for s in self._slots if s.request is not None)
-        known = active + len(self._waiting) + len(self._incoming)
+        known = self._known()
         if known == 0:
             return False
         if self._expected > 0:
@@ -327,7 +330,7 @@ class LlamaEngine:
             with self._cond:
                 while not self._stop.is_set() and not self._cancel and not self._ready():
                     start = time.perf_counter()
-                    known = bool(self._incoming or self._waiting) or any(s.request for s in self._slots)
+                    known = self._known()
                     self._cond.wait()
                     if known:
                         stats.waiting_s += time.perf_counter() - start

@@ -156,8 +156,8 @@ class ExchangeMemo:
         """
         with self._lock:
             best = max((k for k in self._entries if text.startswith(k)), key=len, default=None)
-            known = list(self._entries[best]) if best is not None else None
-        if best is None or known is None:
+            known = list(self._entries[best]) if best is not None else []
+        if best is None:
             return tokenize(text, True)
         rest = text[len(best) :]
         return known + (tokenize(rest, False) if rest else [])
@@ -214,21 +214,20 @@ class LlamaCppBackend:
         """The engine, for the runner's deterministic (lockstep) scheduling."""
         return self.engine
 
-    def _formatted(self, request: ChatRequest) -> tuple[str, bool]:
+    def _prompt(self, request: ChatRequest) -> tuple[str, list[int]]:
+        """The request as the chat template renders it, and its tokens."""
         formatted = self._formatter(messages=messages_as_dicts(request.messages))  # type: ignore[arg-type]
-        return formatted.prompt, not formatted.added_special
+        add_special = not formatted.added_special
+        tokens = self._exchanges.tokens(
+            formatted.prompt, lambda t, first: self.engine.tokenize(t, add_special=add_special and first)
+        )
+        return formatted.prompt, tokens
 
     def prompt_tokens(self, request: ChatRequest) -> list[int]:
-        text, add_special = self._formatted(request)
-        return self._exchanges.tokens(
-            text, lambda t, first: self.engine.tokenize(t, add_special=add_special and first)
-        )
+        return self._prompt(request)[1]
 
     def chat(self, request: ChatRequest) -> ChatResponse:
-        text, add_special = self._formatted(request)
-        tokens = self._exchanges.tokens(
-            text, lambda t, first: self.engine.tokenize(t, add_special=add_special and first)
-        )
+        text, tokens = self._prompt(request)
         result = self.engine.submit(tokens, sampling_for(request, self.config)).result()
         self._exchanges.remember(text + result.text, [*tokens, *result.tokens])
         return ChatResponse(
