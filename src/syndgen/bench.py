@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from syndgen.backends.llama_engine import LlamaEngine, SamplingParams
+from syndgen.backends.llama_engine import LlamaEngine
+from syndgen.backends.llama_sampling import SamplingParams
 from syndgen.backends.llamacpp import LlamaCppBackend, resolve_model_path
 from syndgen.config import RunConfig
 from syndgen.kpis import compute_kpis

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from syndgen.backends.llama_engine import LlamaEngine, SamplingParams
+from syndgen.backends.llama_engine import LlamaEngine
+from syndgen.backends.llama_sampling import SamplingParams
 from syndgen.backends.llamacpp import resolve_model_path
 from syndgen.errors import Cancelled
 

@@ -12,9 +12,8 @@ chain (temperature, top-p, its own seed) and, where asked, its own grammar.
   slot first (``llama_memory_seq_cp``: a memory copy, far cheaper than reading the tokens again
   on a CPU, where reading a prompt token costs about as much as generating one). Prompts put
   their fixed parts first, so the critic's instructions and examples are read once per run.
-* **Grammar, cheaply.** A grammar is checked against the token the sampler picked; only when it
-  rejects that token is the grammar applied to the whole vocabulary and the token resampled
-  (what llama.cpp's own samplers do), so constrained output costs little more than free output.
+* **Grammar, cheaply.** A grammar constrains only what it must (see
+  :mod:`syndgen.backends.llama_sampling`), so constrained output costs little more than free.
 * **Reasoning cap.** A sequence that has written ``max_reasoning_tokens`` inside a ``<think>``
   block without closing it is stopped with ``finish_reason="reasoning_cap"``.
 
@@ -35,28 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from syndgen.backends.llama_sampling import Candidates, Sampler, SamplingParams
 from syndgen.errors import BackendError, Cancelled
 
 COPY_MIN_TOKENS = 32
 """Copy another sequence's cache when it saves reading at least this many prompt tokens."""
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
-
-
-@dataclass(frozen=True)
-class SamplingParams:
-    max_tokens: int
-    temperature: float = 0.7
-    top_p: float = 0.95
-    top_k: int = 40
-    min_p: float = 0.05
-    repeat_penalty: float = 1.0
-    seed: int = 0
-    grammar: str | None = None
-    max_reasoning_tokens: int | None = None
-    ignore_eos: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,8 +88,7 @@ class _Slot:
     pending: list[int] = field(default_factory=list)
     generated: list[int] = field(default_factory=list)
     pieces: list[bytes] = field(default_factory=list)
-    chain: Any = None
-    grammar: Any = None
+    sampler: Sampler | None = None
     reused: int = 0
     think_tokens: int = 0
     in_think: bool = False
@@ -167,10 +150,7 @@ class LlamaEngine:
         self._refusing = False  # cancel_all() until reopen(): new requests fail at once
         self._cancel = False  # the engine thread is to drop every request it holds
         self.stats = EngineStats()
-        self._candidates = np.zeros(
-            self.n_vocab, dtype=[("id", np.int32), ("logit", np.float32), ("p", np.float32)]
-        )
-        self._candidates["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self._candidates = Candidates(self.n_vocab)
         self._piece_buf = ctypes.create_string_buffer(256)
         self._thread = threading.Thread(target=self._loop, name="llama-engine", daemon=True)
         self._thread.start()
@@ -391,35 +371,14 @@ class LlamaEngine:
             self._make_samplers(slot, request.params)
 
     def _make_samplers(self, slot: _Slot, params: SamplingParams) -> None:
-        ll = self._ll
         self._free_samplers(slot)
-        chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
-        if params.repeat_penalty != 1.0:
-            ll.llama_sampler_chain_add(
-                chain, ll.llama_sampler_init_penalties(self.n_vocab, 64, params.repeat_penalty, 0.0, 0.0)
-            )
-        if params.temperature <= 0:
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
-        else:
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_k(params.top_k))
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(params.top_p, 1))
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_min_p(params.min_p, 1))
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(params.temperature))
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(params.seed & 0xFFFFFFFF))
-        slot.chain = chain
-        if params.grammar:
-            grammar = ll.llama_sampler_init_grammar(self._vocab, params.grammar.encode(), b"root")
-            if not grammar:
-                raise BackendError("llama.cpp could not parse the grammar", record_level=True)
-            slot.grammar = grammar
+        slot.sampler = Sampler(self._ll, self._vocab, self.n_vocab, params)
 
-    def _free_samplers(self, slot: _Slot) -> None:
-        if slot.chain:
-            self._ll.llama_sampler_free(slot.chain)
-            slot.chain = None
-        if slot.grammar:
-            self._ll.llama_sampler_free(slot.grammar)
-            slot.grammar = None
+    @staticmethod
+    def _free_samplers(slot: _Slot) -> None:
+        if slot.sampler is not None:
+            slot.sampler.free()
+            slot.sampler = None
 
     def _step(self) -> None:
         batch = self._batch
@@ -472,34 +431,8 @@ class LlamaEngine:
         b.logits[i] = logits
 
     def _sample(self, slot: _Slot, idx: int) -> int:
-        ll = self._ll
-        token = int(ll.llama_sampler_sample(slot.chain, self._ctx, idx))
-        if slot.grammar is None:
-            return token
-        single = np.array([(token, 1.0, 0.0)], dtype=self._candidates.dtype)
-        arr = ll.llama_token_data_array(
-            data=single.ctypes.data_as(ll.llama_token_data_p), size=1, selected=-1, sorted=False
-        )
-        ll.llama_sampler_apply(slot.grammar, ctypes.byref(arr))
-        if np.isfinite(single["logit"][0]):
-            ll.llama_sampler_accept(slot.grammar, token)
-            return token
-        # The grammar rejects the sampler's pick: constrain the whole vocabulary and resample.
-        logits = ll.llama_get_logits_ith(self._ctx, idx)
-        cand = self._candidates
-        cand["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
-        cand["p"] = 0.0
-        cand["id"] = np.arange(self.n_vocab, dtype=np.int32)
-        arr = ll.llama_token_data_array(
-            data=cand.ctypes.data_as(ll.llama_token_data_p), size=self.n_vocab, selected=-1, sorted=False
-        )
-        ll.llama_sampler_apply(slot.grammar, ctypes.byref(arr))
-        ll.llama_sampler_apply(slot.chain, ctypes.byref(arr))
-        if arr.selected < 0:
-            raise BackendError("the grammar allows no token here", record_level=True)
-        token = int(cand["id"][arr.selected])
-        ll.llama_sampler_accept(slot.grammar, token)
-        return token
+        assert slot.sampler is not None
+        return slot.sampler.sample(self._ctx, idx, self._candidates)
 
     def _advance(self, slot: _Slot, token: int) -> None:
         request = slot.request

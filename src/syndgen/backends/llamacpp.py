@@ -24,7 +24,8 @@ from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import ModelSettings
-from syndgen.backends.llama_engine import LlamaEngine, SamplingParams
+from syndgen.backends.llama_engine import LlamaEngine
+from syndgen.backends.llama_sampling import SamplingParams
 from syndgen.errors import ConfigError, InputError, MissingExtraError
 from syndgen.records import Usage
 
