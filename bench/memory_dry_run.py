@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from syndgen.config import RunConfig
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 
 
 def rss_mb() -> float:

@@ -10,8 +10,9 @@ from syndgen.config import RunConfig, load_config
 from syndgen.export.card import ExportedFile
 from syndgen.export.run_export import export_run
 from syndgen.kpis import compute_kpis
-from syndgen.pipeline import ProgressCallback, RunResult, run_pipeline
 from syndgen.report import load_report
+from syndgen.runner.run import RunResult, run_pipeline
+from syndgen.runner.scheduler import ProgressCallback
 from syndgen.store import RunStore
 
 

@@ -24,8 +24,8 @@ from syndgen.api import default_out, inspect_run
 from syndgen.config import load_config, parse_set_option
 from syndgen.errors import SyndgenError
 from syndgen.export.run_export import export_run
-from syndgen.pipeline import RunResult, run_pipeline
 from syndgen.records import SeedOutcome
+from syndgen.runner.run import RunResult, run_pipeline
 
 app = typer.Typer(
     help="syndgen: synthetic training data with reasoning traces, a critic, and SFT/DPO exports.",
@@ -307,37 +307,6 @@ def config_cmd(
     """Validate a config and print it with every default filled in."""
     resolved = load_config(config)
     sys.stdout.write(yaml.safe_dump(resolved.public_dict(), sort_keys=False, allow_unicode=True))
-
-
-@app.command()
-@handle_errors
-def bench(
-    json_path: Annotated[Path, typer.Option("--json", help="write the result here (JSON)")],
-    parallel: Annotated[int, typer.Option(help="sequences decoded together")] = 8,
-    records: Annotated[int, typer.Option(help="verified records the pipeline makes")] = 24,
-    naive_records: Annotated[
-        int | None, typer.Option(help="verified records of the naive loop (default: --records)")
-    ] = None,
-    model: Annotated[str, typer.Option(help="'smollm2' or a .gguf path")] = "smollm2",
-    markdown: Annotated[Path | None, typer.Option(help="also write a markdown table here")] = None,
-) -> None:
-    """Benchmark the embedded pipeline against the engine's own batched throughput."""
-    from syndgen.bench import markdown_table, run_bench
-
-    result = run_bench(
-        model=model,
-        parallel=parallel,
-        records=records,
-        naive_records=naive_records,
-        progress=lambda msg: err_console.print(f"bench: {msg}", highlight=False),
-    )
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown_table(result)
-    if markdown is not None:
-        markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(table)
-    sys.stdout.write(table)
 
 
 @prompts_app.command("list")

@@ -12,26 +12,39 @@ import hashlib
 import json
 import types
 import typing
+from collections.abc import Callable
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from syndgen.backends import dryrun, llamacpp, ollama, openai_compat
-from syndgen.backends.registry import BACKENDS
+from syndgen.backends.registry import BACKENDS, backend_module, backend_names
 from syndgen.config_sections import (
     AxisConfig,
     CoverageConfig,
     DedupConfig,
     ExamplesConfig,
     GroundingConfig,
+    StrictBool,
+    StrictInt,
     TopicExpansionConfig,
     VerifierSpec,
     VotingConfig,
 )
 from syndgen.errors import ConfigError, InputError
+from syndgen.export.registry import exporter_names
+from syndgen.kinds.registry import kind_names
 
 DEMO_TOPICS = (
     "arithmetic word problems",
@@ -53,18 +66,41 @@ def _default_backend(value: Any) -> Any:
     return value
 
 
-ModelConfig = Annotated[
-    llamacpp.Config | ollama.Config | openai_compat.Config | dryrun.Config,
-    BeforeValidator(_default_backend),
-    Field(discriminator="backend"),
-]
+def _model_config_union() -> Any:
+    """The model-config type: one ``Config`` class per registered backend, by ``backend`` tag."""
+    classes = tuple(backend_module(name).Config for name in backend_names())
+    union = classes[0] if len(classes) == 1 else typing.Union[classes]  # noqa: UP007 - built at run time
+    return Annotated[union, BeforeValidator(_default_backend), Field(discriminator="backend")]
+
+
+if TYPE_CHECKING:
+    AnyModelConfig = llamacpp.Config | ollama.Config | openai_compat.Config | dryrun.Config
+    ModelConfig = AnyModelConfig
+else:
+    AnyModelConfig = Any
+    ModelConfig = _model_config_union()
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-TaskKind = Literal["qa", "conversation", "math", "code", "grounded"]
+def _one_of(what: str, names: Callable[[], list[str]]) -> Any:
+    """A validator: the value must be one of ``names()`` (a registry's, plugins included)."""
+
+    def check(value: str) -> str:
+        known = names()
+        if value not in known:
+            close = get_close_matches(value, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(known)}"
+            raise ValueError(f"unknown {what} '{value}' ({hint})")
+        return value
+
+    return AfterValidator(check)
+
+
+KindName = Annotated[str, _one_of("task.kind", kind_names)]
+ExportFormat = Annotated[str, _one_of("export format", exporter_names)]
 
 
 def _check_taxonomy(node: Any, path: str = "task.topics") -> None:
@@ -80,39 +116,62 @@ def _check_taxonomy(node: Any, path: str = "task.topics") -> None:
 
 
 class TaskConfig(_Strict):
-    kind: TaskKind = Field(
+    """What a record is and what it is about."""
+
+    kind: KindName = Field(
         default="qa",
-        description="qa | conversation (multi-turn) | math | code (program-checked) | grounded (documents)",
+        description="qa | conversation (multi-turn) | math | code (program-checked) | grounded "
+        "(documents), or a kind a plugin adds",
     )
     topics: list[str] | dict[str, Any] = Field(
         default=list(DEMO_TOPICS), description="a list, or a taxonomy: nested mappings of lists"
     )
     axes: list[AxisConfig] = Field(default_factory=list, description="attribute axes with even quotas")
-    examples: ExamplesConfig | None = None
-    expand_topics: TopicExpansionConfig | None = None
-    turns: tuple[int, int] = Field(default=(3, 5), description="conversation: exchanges, [min, max]")
+    examples: ExamplesConfig | None = Field(
+        default=None, description="qa: a file of example records shown as few-shot exemplars"
+    )
+    expand_topics: TopicExpansionConfig | None = Field(
+        default=None, description="qa/conversation: let the generator propose subtopics of a root"
+    )
+    turns: tuple[StrictInt, StrictInt] = Field(
+        default=(3, 5), description="conversation: exchanges, [min, max]"
+    )
     pattern_check: Literal["critic", "embedding", "any"] = Field(
         default="critic",
         description="conversation: who decides a pattern was applied: the critic (yes/no), the "
         "embedding similarity of the user turn to the pattern's description, or either",
     )
-    pattern_similarity: float = Field(default=0.25, ge=-1, le=1, description="embedding check threshold")
-    trim_truncated: bool = Field(
+    pattern_similarity: float = Field(
+        default=0.25,
+        ge=-1,
+        le=1,
+        description="conversation: cosine similarity of turn and pattern description the embedding "
+        "check needs",
+    )
+    trim_truncated: StrictBool = Field(
         default=False,
         description="conversation: a turn cut by max_tokens is trimmed to its last full sentence",
     )
-    difficulty: tuple[int, int] = Field(default=(1, 3), description="math/code: difficulty levels used")
+    difficulty: tuple[StrictInt, StrictInt] = Field(
+        default=(1, 3), description="math/code: difficulty levels used, [min, max] within 1..3"
+    )
     system_prompt: str | None = Field(default=None, description="system message for the answer")
-    question_max_tokens: int = Field(default=96, ge=8)
-    require_question_mark: bool = Field(
+    question_max_tokens: StrictInt = Field(
+        default=96, ge=8, description="cap on the tokens of a generated question (or user turn)"
+    )
+    require_question_mark: StrictBool = Field(
         default=True, description="reject a generated question that does not contain '?'"
     )
-    min_answer_chars: int = Field(default=8, ge=1)
-    max_answer_chars: int = Field(default=6000, ge=16)
-    force_reasoning: bool = Field(
+    min_answer_chars: StrictInt = Field(
+        default=8, ge=1, description="shorter answers are rejected (too_short)"
+    )
+    max_answer_chars: StrictInt = Field(
+        default=6000, ge=16, description="longer answers are rejected (too_long)"
+    )
+    force_reasoning: StrictBool = Field(
         default=True, description="constrain output to <think>...</think> where the backend can"
     )
-    max_reasoning_tokens: int | None = Field(
+    max_reasoning_tokens: StrictInt | None = Field(
         default=1024, ge=1, description="a longer trace is stopped and rejected (reasoning_too_long)"
     )
 
@@ -131,7 +190,9 @@ class TaskConfig(_Strict):
 
 
 class QualityConfig(_Strict):
-    threshold: int = Field(default=4, ge=1, le=5, description="lowest critic score kept")
+    """What decides that a record is kept."""
+
+    threshold: StrictInt = Field(default=4, ge=1, le=5, description="lowest critic score kept")
     critic: Literal["auto", "always", "never"] = Field(
         default="auto", description="auto: the critic judges unless a verifier already checked the answer"
     )
@@ -141,13 +202,22 @@ class QualityConfig(_Strict):
         "cache is reused, nothing is read twice); separate: a fresh judge prompt with anchored "
         "examples; auto: follow_up when the critic is the generator's model",
     )
-    regenerate: bool = Field(default=True, description="one retry that sees the critique")
-    require_reasoning: bool = Field(default=True, description="reject answers with no trace")
+    regenerate: StrictBool = Field(default=True, description="one retry that sees the critique")
+    require_reasoning: StrictBool = Field(default=True, description="reject answers with no trace")
+    filters: list[str] = Field(
+        default_factory=list,
+        description="your own cheap filters, 'package.module:function' taking (attempt, config) and "
+        "returning (reason, detail) to reject or None to pass; they run after the built-in ones",
+    )
 
 
 class ExportConfig(_Strict):
-    formats: list[Literal["sft", "dpo", "openai", "anthropic"]] = Field(default=["sft", "dpo"])
-    to: list[Literal["jsonl", "parquet"]] = Field(default=["jsonl", "parquet"])
+    """What a run writes under data/ when it ends."""
+
+    formats: list[ExportFormat] = Field(
+        default=["sft", "dpo"], description="sft | dpo | openai | anthropic, or a plugin's format"
+    )
+    to: list[Literal["jsonl", "parquet"]] = Field(default=["jsonl", "parquet"], description="file formats")
     reasoning: Literal["inline", "strip", "field"] = Field(
         default="inline", description="SFT: keep the trace in <think>, drop it, or own column"
     )
@@ -160,11 +230,13 @@ class StudentConfig(_Strict):
     model: ModelConfig | None = Field(
         default=None, description="a model config like 'generator' (default: the generator)"
     )
-    n: int = Field(default=4, ge=1, le=64)
+    n: StrictInt = Field(default=4, ge=1, le=64, description="tries per kept question")
     too_easy: float = Field(default=0.75, ge=0, le=1, description="pass rate >= this: too_easy")
     too_hard: float = Field(default=0.0, ge=0, le=1, description="pass rate <= this: too_hard")
-    rewrite: bool = Field(default=False, description="rewrite too-easy/too-hard questions and gate again")
-    max_tokens: int = Field(default=256, ge=16)
+    rewrite: StrictBool = Field(
+        default=False, description="rewrite too-easy/too-hard questions and gate again"
+    )
+    max_tokens: StrictInt = Field(default=256, ge=16, description="cap on each student answer's tokens")
 
     @model_validator(mode="after")
     def _order(self) -> StudentConfig:
@@ -174,40 +246,46 @@ class StudentConfig(_Strict):
 
 
 class RunConfig(_Strict):
-    count: int = Field(default=20, ge=1, description="accepted samples wanted")
-    seed: int = Field(default=0, ge=0)
-    max_attempts: int | None = Field(
+    """A run: what to generate, with which models, how it is checked and exported."""
+
+    count: StrictInt = Field(default=20, ge=1, description="accepted samples wanted")
+    seed: StrictInt = Field(default=0, ge=0, description="random seed: the same seed gives the same data")
+    max_attempts: StrictInt | None = Field(
         default=None, ge=1, description="cap on answer attempts (default: 8 x count)"
     )
-    workers: int | None = Field(
+    workers: StrictInt | None = Field(
         default=None,
         ge=1,
         le=1024,
         description="seeds in flight (default: what the generator serves at once)",
     )
-    task: TaskConfig = TaskConfig()
-    generator: ModelConfig = llamacpp.Config()
-    critic: ModelConfig | None = Field(default=None, description="default: the generator")
-    quality: QualityConfig = QualityConfig()
-    dedup: DedupConfig = DedupConfig()
-    coverage: CoverageConfig = CoverageConfig()
+    task: TaskConfig = Field(default=TaskConfig(), description="what a record is and what it is about")
+    generator: ModelConfig = Field(
+        default=llamacpp.Config(), description="the model that writes questions and answers"
+    )
+    critic: ModelConfig | None = Field(
+        default=None, description="the model that grades (default: the generator at temperature 0)"
+    )
+    quality: QualityConfig = Field(default=QualityConfig(), description="what decides a record is kept")
+    dedup: DedupConfig = Field(default=DedupConfig(), description="duplicate detection before the critic")
+    coverage: CoverageConfig = Field(default=CoverageConfig(), description="even quotas per axis value")
     verifiers: list[VerifierSpec] = Field(
         default_factory=list, description="programmatic checks; math/code tasks add their own"
     )
-    voting: VotingConfig = VotingConfig()
+    voting: VotingConfig = Field(default=VotingConfig(), description="majority voting over k answers")
     student: StudentConfig | None = Field(default=None, description="the difficulty gate; null: off")
-    grounding: GroundingConfig = GroundingConfig()
+    grounding: GroundingConfig = Field(default=GroundingConfig(), description="grounded runs: the documents")
     prompts: dict[str, str] = Field(
         default_factory=dict, description="template name -> path of a .jinja file overriding it"
     )
-    export: ExportConfig = ExportConfig()
+    export: ExportConfig = Field(default=ExportConfig(), description="what a run writes when it ends")
 
     @property
     def attempt_cap(self) -> int:
         return self.max_attempts or 8 * self.count
 
     @property
-    def critic_model(self) -> llamacpp.Config | ollama.Config | openai_compat.Config | dryrun.Config:
+    def critic_model(self) -> AnyModelConfig:
         if self.critic is not None:
             return self.critic
         return self.generator.model_copy(update={"temperature": 0.0, "max_tokens": 160})

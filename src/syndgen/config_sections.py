@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import StrictBool as StrictBool
+from pydantic import StrictInt as StrictInt
 
 
 class _Strict(BaseModel):
@@ -17,9 +19,11 @@ class _Strict(BaseModel):
 class AxisConfig(_Strict):
     """An attribute axis of the seed plan, e.g. ``pattern`` with 10 values, 2-3 per record."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    values: list[str] = Field(min_length=1)
-    per_record: int | tuple[int, int] = Field(
+    name: str = Field(
+        min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the axis name, e.g. pattern"
+    )
+    values: list[str] = Field(min_length=1, description="the values it takes, each with an even quota")
+    per_record: StrictInt | tuple[StrictInt, StrictInt] = Field(
         default=1, description="values applied to one record: a number, or [min, max] alternating"
     )
     descriptions: dict[str, str] = Field(
@@ -57,24 +61,24 @@ class AxisConfig(_Strict):
 class ExamplesConfig(_Strict):
     """A file of example records shown as few-shot exemplars, rotated evenly."""
 
-    path: str
+    path: str = Field(description="a JSONL, CSV or Parquet file")
     fields: dict[str, str] = Field(
         default_factory=lambda: {"question": "question", "answer": "answer"},
         description="our field -> the file's column (question, answer)",
     )
-    k: int = Field(default=2, ge=1, le=16, description="examples per prompt")
+    k: StrictInt = Field(default=2, ge=1, le=16, description="examples per prompt")
 
 
 class TopicExpansionConfig(_Strict):
     """Let the model propose topics under a root subject; a topic memory keeps them distinct."""
 
-    root: str = Field(min_length=1)
-    count: int = Field(default=20, ge=1, le=500, description="topics wanted")
-    max_rounds: int = Field(default=8, ge=1, description="model calls before giving up")
+    root: str = Field(min_length=1, description="the subject to propose subtopics of")
+    count: StrictInt = Field(default=20, ge=1, le=500, description="topics wanted")
+    max_rounds: StrictInt = Field(default=8, ge=1, description="model calls before giving up")
 
 
 class DedupConfig(_Strict):
-    exact: bool = True
+    exact: StrictBool = Field(default=True, description="normalised-hash exact duplicates")
     near_threshold: float | None = Field(
         default=0.8, gt=0, le=1, description="Jaccard similarity of word shingles (MinHash LSH)"
     )
@@ -85,7 +89,7 @@ class DedupConfig(_Strict):
 
 
 class CoverageConfig(_Strict):
-    enforce: bool = Field(
+    enforce: StrictBool = Field(
         default=True, description="plan seeds toward under-filled cells and cap each value at quota+1"
     )
     max_skew: float = Field(default=2.0, ge=1.0, description="max/min count per axis for the check")
@@ -93,19 +97,22 @@ class CoverageConfig(_Strict):
 
 class VerifierSpec(_Strict):
     name: str = Field(description="math, code, json, regex, exact, or package.module:function")
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict, description="what the verifier is given")
 
 
 class VotingConfig(_Strict):
-    k: int = Field(default=1, ge=1, le=16, description="answers per question; 1 turns voting off")
-    method: Literal["exact", "numeric", "semantic", "judge"] = "numeric"
+    k: StrictInt = Field(default=1, ge=1, le=16, description="answers per question; 1 turns voting off")
+    method: Literal["exact", "numeric", "semantic", "judge"] = Field(
+        default="numeric",
+        description="how answers are compared: exact text, final number, embeddings, a judge",
+    )
     min_agreement: float = Field(default=0.5, ge=0, le=1, description="lower is rejected (low_agreement)")
     threshold: float = Field(default=0.85, gt=0, le=1, description="semantic: cosine for one cluster")
 
 
 class GroundingConfig(_Strict):
     index: str | None = Field(default=None, description="index folder built by `syndgen ingest`")
-    top_k: int = Field(default=4, ge=1, le=32)
+    top_k: StrictInt = Field(default=4, ge=1, le=32, description="passages retrieved per question")
     context: Literal["include", "exclude"] = Field(
         default="include", description="export the passages in the prompt (RAG SFT) or not (closed book)"
     )

@@ -66,6 +66,12 @@ class ParseError(SyndgenError):
     exit_code = 4
 
 
+class ExportError(SyndgenError):
+    """A record cannot be written in the requested format (it breaks the format's rules)."""
+
+    exit_code = 1
+
+
 class RunStateError(SyndgenError):
     """The run folder conflicts with the request (different config, missing store, ...)."""
 

@@ -87,11 +87,17 @@ class Check(_Frozen):
     detail: str = ""
 
 
+AttemptRole = Literal["answer", "vote", "regenerate", "rewrite"]
+"""Why an attempt was made: the first answer, one of a voting round's answers, the one
+regeneration that saw the critique, or an answer to the student gate's rewritten question."""
+
+
 class Attempt(_Frozen):
     """One generation of an answer, with its reasoning trace split out."""
 
     seed_index: int
     attempt_no: int = Field(ge=1)
+    role: AttemptRole = "answer"
     messages: tuple[Message, ...]
     raw_text: str
     reasoning: str

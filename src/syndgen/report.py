@@ -16,8 +16,8 @@ from typing import Any
 from syndgen.config import RunConfig
 from syndgen.coverage import coverage_ok, coverage_skew, coverage_table
 from syndgen.diversity import diversity
+from syndgen.runner.settle import record_text
 from syndgen.seeds.quota import TOPIC, QuotaPlanner
-from syndgen.steps.record import record_text
 from syndgen.store import RunStore
 
 TOPICS_META = "topics"

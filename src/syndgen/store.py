@@ -98,7 +98,21 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+def _migration_3(db: sqlite3.Connection) -> None:
+    """Each attempt records its role (answer, vote, regenerate, rewrite); the KPIs count by role.
+
+    Stores written before roles existed only ever made a first answer and one regeneration, so
+    attempt 2 there was the regeneration.
+    """
+    db.executescript(
+        """
+        ALTER TABLE attempts ADD COLUMN role TEXT NOT NULL DEFAULT 'answer';
+        UPDATE attempts SET role = 'regenerate' WHERE attempt_no = 2;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
 
 
 def migrate(db: sqlite3.Connection) -> None:
@@ -195,7 +209,7 @@ class RunStore:
                 ),
             )
             db.executemany(
-                "INSERT INTO attempts VALUES(?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO attempts VALUES(?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         a.seed_index,
@@ -207,6 +221,7 @@ class RunStore:
                         a.usage.completion_tokens,
                         a.latency_s,
                         a.finish_reason,
+                        a.role,
                     )
                     for a in outcome.attempts
                 ],

@@ -13,7 +13,7 @@ from syndgen.backends.base import ChatRequest
 from syndgen.config import parse_config
 from syndgen.errors import BackendError
 from syndgen.export.run_export import export_run
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 from syndgen.records import Message
 
 HELLO = ChatRequest(messages=(Message(role="user", content="How fast?"),), max_tokens=32, seed=5)

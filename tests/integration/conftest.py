@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from syndgen.config import load_config
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 
 # Short outputs keep the real model fast; the pipeline is the same as a full run.
 SMALL = {

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from fakes import FakeBackend, scripted, topic_of
 from syndgen.cli import app
 from syndgen.config import RunConfig
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 from syndgen.prompts import PromptSet
-from syndgen.steps.record import Engine
+from syndgen.runner.build import build_context
 
 runner = CliRunner()
 
@@ -33,7 +33,11 @@ def one_error_line(result, code):
 def fake_run(tmp_path):
     config = RunConfig(count=3, task={"topics": ["a", "b", "c"]})
     backend = FakeBackend(scripted(question=lambda r: f"Why does {topic_of(r)} matter so much?"))
-    run_pipeline(config, tmp_path / "run", engine=Engine(config, PromptSet(), backend, backend))
+    run_pipeline(
+        config,
+        tmp_path / "run",
+        context=build_context(config, generator=backend, critic=backend, duplicates=False),
+    )
     return tmp_path / "run"
 
 
@@ -110,7 +114,7 @@ def test_resume_is_announced_even_when_nothing_was_kept_yet(tmp_path):
         run_pipeline(
             config,
             tmp_path / "run",
-            engine=Engine(config, PromptSet(), backend, backend),
+            context=build_context(config, generator=backend, critic=backend, duplicates=False),
             on_outcome=kill_after_two,
         )
     result = invoke("run", cfg, "--out", tmp_path / "run")

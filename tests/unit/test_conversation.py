@@ -8,10 +8,10 @@ import sqlite3
 from fakes import FakeBackend
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 from syndgen.prompts import PromptSet
-from syndgen.steps.conversation import deal_patterns, exchanges_for
-from syndgen.steps.record import Engine
+from syndgen.kinds.conversation import deal_patterns, exchanges_for
+from syndgen.runner.build import build_context
 
 PATTERNS = ["clarify", "example", "compare", "summary"]
 
@@ -51,8 +51,8 @@ def responder(missing: str | None = None):
 
 def run(tmp_path, cfg, respond):
     backend = FakeBackend(respond)
-    engine = Engine(config=cfg, prompts=PromptSet(), generator=backend, critic=backend)
-    return run_pipeline(cfg, tmp_path, engine=engine), backend
+    engine = build_context(cfg, generator=backend, critic=backend, duplicates=False)
+    return run_pipeline(cfg, tmp_path, context=engine), backend
 
 
 def test_deal_patterns_skips_the_opening_turn_and_uses_every_pattern():
@@ -108,7 +108,7 @@ def test_provider_exports_are_valid(tmp_path):
 
 
 def test_trim_to_sentence_keeps_whole_sentences_only():
-    from syndgen.steps.conversation import trim_to_sentence
+    from syndgen.kinds.conversation import trim_to_sentence
 
     assert trim_to_sentence("One fact. Two facts! And then the model ran o", 5) == "One fact. Two facts!"
     assert trim_to_sentence("no sentence end here", 5) is None
@@ -117,7 +117,7 @@ def test_trim_to_sentence_keeps_whole_sentences_only():
 
 
 def test_an_opener_starts_the_user_turn_once():
-    from syndgen.steps.conversation import with_opener
+    from syndgen.kinds.conversation import with_opener
 
     assert with_opener("What if", "the price doubles?") == "What if the price doubles?"
     assert with_opener("What if", "what if it rains?\nextra line") == "what if it rains?"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from syndgen.errors import ConfigError, InputError
-from syndgen.steps.dedup import Deduplicator, DedupResult, lsh_bands, pairs_above, shingles
+from syndgen.text.similarity import Deduplicator, DedupResult, lsh_bands, pairs_above, shingles
 
 
 def reference_grams(text: str, n: int = 5) -> set[str]:

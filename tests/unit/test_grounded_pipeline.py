@@ -11,9 +11,9 @@ from fakes import FakeBackend
 from syndgen.api import ingest_documents
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 from syndgen.prompts import PromptSet
-from syndgen.steps.record import Engine
+from syndgen.runner.build import build_context
 
 POLICY = """# Leave policy
 
@@ -76,11 +76,8 @@ def run(tmp_path, index, faithful, count=2):
         }
     )
     backend = FakeBackend(responder(faithful))
-    engine = Engine(config=config, prompts=PromptSet(), generator=backend, critic=backend)
-    from syndgen.steps import kinds
-
-    kinds.prepare(engine)
-    return run_pipeline(config, tmp_path, engine=engine)
+    engine = build_context(config, generator=backend, critic=backend, duplicates=False)
+    return run_pipeline(config, tmp_path, context=engine)
 
 
 def test_faithful_answers_are_kept_with_their_passages(tmp_path, index):

@@ -12,10 +12,11 @@ from syndgen.config import RunConfig
 from syndgen.errors import BackendError, Cancelled, RunStateError
 from syndgen.export.run_export import export_run
 from syndgen.kpis import compute_kpis
-from syndgen.pipeline import in_flight_wanted, run_pipeline
+from syndgen.runner.run import run_pipeline
+from syndgen.runner.scheduler import in_flight_wanted
 from syndgen.prompts import PromptSet
-from syndgen.steps.common import request_seed
-from syndgen.steps.record import Engine
+from syndgen.backends.call import request_seed
+from syndgen.runner.build import build_context
 from syndgen.store import RunStore
 
 TOPICS = [f"topic {i}" for i in range(50)]
@@ -24,7 +25,7 @@ TOPICS = [f"topic {i}" for i in range(50)]
 def make(config, responder, critic_responder=None):
     gen = FakeBackend(responder)
     critic = FakeBackend(critic_responder) if critic_responder else gen
-    return Engine(config=config, prompts=PromptSet(), generator=gen, critic=critic)
+    return build_context(config, generator=gen, critic=critic, duplicates=False)
 
 
 def cfg(**kw):
@@ -39,7 +40,7 @@ def samples_in(run_dir):
 def test_all_good_run(tmp_path):
     config = cfg(count=4)
     engine = make(config, scripted())
-    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    result = run_pipeline(config, tmp_path / "r", context=engine)
     assert (result.samples, result.attempts, result.complete) == (4, 4, True)
     assert samples_in(tmp_path / "r") == [0, 1, 2, 3]
     stages = [stage_of(r) for r in engine.generator.requests]
@@ -65,7 +66,7 @@ def test_low_score_gets_one_regeneration_that_sees_the_critique(tmp_path):
 
     config = cfg(count=2)
     engine = make(config, scripted(score=score, answer=answer))
-    run_pipeline(config, tmp_path / "r", engine=engine)
+    run_pipeline(config, tmp_path / "r", context=engine)
     regen = [r for r in engine.generator.requests if stage_of(r) == "regenerate"]
     assert len(regen) == 2
     assert "Step 2 adds instead of subtracting" in regen[0].messages[-1].content
@@ -84,7 +85,7 @@ def test_low_score_gets_one_regeneration_that_sees_the_critique(tmp_path):
 def test_still_failing_after_regeneration_is_rejected_and_cap_stops_the_run(tmp_path):
     config = cfg(count=3, max_attempts=7)
     engine = make(config, scripted(score=lambda r: '{"rationale": "bad", "score": 1}'))
-    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    result = run_pipeline(config, tmp_path / "r", context=engine)
     assert result.samples == 0 and not result.complete
     assert result.attempts <= 7
     assert result.attempts == 6  # three seeds of two attempts; a fourth could exceed the cap
@@ -96,7 +97,7 @@ def test_unparseable_verdict_gets_one_repair_then_counts_as_rejection(tmp_path):
 
     config = cfg(count=1, max_attempts=2, quality={"regenerate": False})
     engine = make(config, scripted(score=score))
-    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    result = run_pipeline(config, tmp_path / "r", context=engine)
     assert result.samples == 0
     stages = [stage_of(r) for r in engine.generator.requests]
     assert stages.count("repair") == 2 and stages.count("critic") == 2
@@ -110,7 +111,7 @@ def test_repair_that_parses_is_a_normal_verdict(tmp_path):
     engine = make(
         config, scripted(score=lambda r: "hmm" if stage_of(r) == "critic" else '{"rationale":"ok","score":4}')
     )
-    assert run_pipeline(config, tmp_path / "r", engine=engine).samples == 1
+    assert run_pipeline(config, tmp_path / "r", context=engine).samples == 1
 
 
 def test_filters_run_before_the_critic(tmp_path):
@@ -119,7 +120,7 @@ def test_filters_run_before_the_critic(tmp_path):
     )
     config = cfg(count=1, max_attempts=10)
     engine = make(config, scripted(answer=lambda r: next(answers)))
-    run_pipeline(config, tmp_path / "r", engine=engine)
+    run_pipeline(config, tmp_path / "r", context=engine)
     store = RunStore.open_existing(tmp_path / "r")
     reasons = compute_kpis(store)["rejections_by_reason"]
     store.close()
@@ -133,7 +134,7 @@ def test_bad_and_duplicate_questions_are_rejected(tmp_path):
     fixed = ["", "Compute this", "What is 2+2?", "what is 2 + 2 ?"]
     questions = itertools.chain(fixed, (f"What is {n} + 3?" for n in itertools.count()))
     engine = make(config, scripted(question=lambda r: next(questions)))
-    run_pipeline(config, tmp_path / "r", engine=engine)
+    run_pipeline(config, tmp_path / "r", context=engine)
     store = RunStore.open_existing(tmp_path / "r")
     reasons = compute_kpis(store)["rejections_by_reason"]
     store.close()
@@ -158,7 +159,7 @@ def test_record_level_backend_error_rejects_only_that_record(tmp_path):
         return "<think>ok</think>A fine answer."
 
     config = cfg(count=2)
-    result = run_pipeline(config, tmp_path / "r", engine=make(config, scripted(answer=answer)))
+    result = run_pipeline(config, tmp_path / "r", context=make(config, scripted(answer=answer)))
     assert result.samples == 2
     store = RunStore.open_existing(tmp_path / "r")
     assert compute_kpis(store)["rejections_by_reason"] == {"backend_error": 1}
@@ -176,35 +177,35 @@ def test_crash_then_resume_loses_and_duplicates_nothing(tmp_path):
         return scripted()(request)
 
     with pytest.raises(BackendError):
-        run_pipeline(config, tmp_path / "r", engine=make(config, dying))
+        run_pipeline(config, tmp_path / "r", context=make(config, dying))
     assert samples_in(tmp_path / "r") == [0, 1, 2]
-    result = run_pipeline(config, tmp_path / "r", engine=make(config, scripted()))
+    result = run_pipeline(config, tmp_path / "r", context=make(config, scripted()))
     assert result.resumed_samples == 3
     assert samples_in(tmp_path / "r") == [0, 1, 2, 3, 4, 5]
     # a finished run run again does no work
     engine = make(config, scripted())
-    assert run_pipeline(config, tmp_path / "r", engine=engine).samples == 6
+    assert run_pipeline(config, tmp_path / "r", context=engine).samples == 6
     assert engine.generator.requests == []
 
 
 def test_larger_count_extends_the_run(tmp_path):
-    run_pipeline(cfg(count=2), tmp_path / "r", engine=make(cfg(count=2), scripted()))
-    run_pipeline(cfg(count=5), tmp_path / "r", engine=make(cfg(count=5), scripted()))
+    run_pipeline(cfg(count=2), tmp_path / "r", context=make(cfg(count=2), scripted()))
+    run_pipeline(cfg(count=5), tmp_path / "r", context=make(cfg(count=5), scripted()))
     assert samples_in(tmp_path / "r") == [0, 1, 2, 3, 4]
 
 
 def test_different_config_needs_overwrite(tmp_path):
-    run_pipeline(cfg(count=1), tmp_path / "r", engine=make(cfg(count=1), scripted()))
+    run_pipeline(cfg(count=1), tmp_path / "r", context=make(cfg(count=1), scripted()))
     other = cfg(count=1, seed=9)
     with pytest.raises(RunStateError, match="different config"):
-        run_pipeline(other, tmp_path / "r", engine=make(other, scripted()))
-    assert run_pipeline(other, tmp_path / "r", overwrite=True, engine=make(other, scripted())).samples == 1
+        run_pipeline(other, tmp_path / "r", context=make(other, scripted()))
+    assert run_pipeline(other, tmp_path / "r", overwrite=True, context=make(other, scripted())).samples == 1
 
 
 def test_foreign_folder_is_never_touched(tmp_path):
     (tmp_path / "mine.txt").write_text("keep")
     with pytest.raises(RunStateError, match="not empty"):
-        run_pipeline(cfg(count=1), tmp_path, overwrite=True, engine=make(cfg(count=1), scripted()))
+        run_pipeline(cfg(count=1), tmp_path, overwrite=True, context=make(cfg(count=1), scripted()))
     assert (tmp_path / "mine.txt").read_text() == "keep"
 
 
@@ -221,7 +222,7 @@ def test_parallel_workers_give_the_same_dataset_as_one(tmp_path):
     for workers, name in ((1, "a"), (4, "b")):
         config = cfg(count=5, workers=workers, quality={"regenerate": False})
         run_pipeline(
-            config, tmp_path / name, engine=make(config, scripted(score=flaky_score, question=question))
+            config, tmp_path / name, context=make(config, scripted(score=flaky_score, question=question))
         )
         export_run(tmp_path / name, formats=["sft"], to=["jsonl"])
         results.append((tmp_path / name / "data" / "sft.jsonl").read_text())
@@ -236,7 +237,7 @@ def test_parallel_workers_give_the_same_dataset_as_one(tmp_path):
 def test_a_model_whose_questions_are_all_rejected_still_stops(tmp_path):
     config = cfg(count=2, max_attempts=5)
     engine = make(config, scripted(question=lambda r: "no question mark here"))
-    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    result = run_pipeline(config, tmp_path / "r", context=engine)
     assert (result.samples, result.attempts) == (0, 0)
     store = RunStore.open_existing(tmp_path / "r")
     assert store.count("outcomes") == 5
@@ -256,7 +257,7 @@ def test_out_of_order_completion_still_commits_in_seed_order(tmp_path):
     results = []
     for workers, name in ((1, "a"), (6, "b")):
         config = cfg(count=8, workers=workers)
-        run_pipeline(config, tmp_path / name, engine=make(config, scripted(question=slow_question)))
+        run_pipeline(config, tmp_path / name, context=make(config, scripted(question=slow_question)))
         store = RunStore.open_existing(tmp_path / name)
         results.append(store.rows("SELECT seed_index, accepted FROM outcomes ORDER BY seed_index"))
         store.close()
@@ -316,8 +317,8 @@ class CancellableFake(FakeBackend):
 def test_seeds_started_beyond_the_target_are_cancelled_and_never_committed(tmp_path):
     config = cfg(count=3, workers=4)
     backend = CancellableFake(scripted(), run_seed=config.seed, hold_from=3)
-    engine = Engine(config=config, prompts=PromptSet(), generator=backend, critic=backend)
-    result = run_pipeline(config, tmp_path / "r", engine=engine)
+    engine = build_context(config, generator=backend, critic=backend, duplicates=False)
+    result = run_pipeline(config, tmp_path / "r", context=engine)
     assert result.samples == 3
     assert backend.calls == ["cancel", "reopen"]  # the seed started beyond the target was dropped
     with sqlite3.connect(tmp_path / "r" / "run.sqlite") as db:
@@ -330,7 +331,7 @@ def test_seeds_started_beyond_the_target_are_cancelled_and_never_committed(tmp_p
 def test_critic_follows_up_the_answer_when_it_is_the_generator(tmp_path):
     config = cfg(count=1)
     engine = make(config, scripted())
-    run_pipeline(config, tmp_path / "r", engine=engine)
+    run_pipeline(config, tmp_path / "r", context=engine)
     answer, critic = (
         next(r for r in engine.generator.requests if stage_of(r) == s) for s in ("answer", "critic")
     )
@@ -349,8 +350,8 @@ def test_a_separate_or_other_critic_gets_its_own_judge_prompt(tmp_path, mode):
     critic = FakeBackend(scripted())
     engine = make(config, scripted()) if mode == "separate" else None
     if engine is None:
-        engine = Engine(config=config, prompts=PromptSet(), generator=FakeBackend(scripted()), critic=critic)
-    run_pipeline(config, tmp_path / "r", engine=engine)
+        engine = build_context(config, generator=FakeBackend(scripted()), critic=critic, duplicates=False)
+    run_pipeline(config, tmp_path / "r", context=engine)
     requests = engine.critic.requests
     judged = next(r for r in requests if stage_of(r) == "critic")
     assert judged.messages[0].content.startswith("You grade whether the reasoning is logically sound")

@@ -6,10 +6,9 @@ import sqlite3
 from fakes import FakeBackend
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 from syndgen.prompts import PromptSet
-from syndgen.steps import kinds
-from syndgen.steps.record import Engine
+from syndgen.runner.build import build_context
 from syndgen.verify import tasks
 from syndgen.verify.mathcheck import extract_final_answer, values_equal
 
@@ -55,8 +54,7 @@ def model(wrong_first: bool, student_right: bool = True):
 
 def make(config, respond):
     backend = FakeBackend(respond)
-    engine = Engine(config=config, prompts=PromptSet(), generator=backend, critic=backend, student=backend)
-    kinds.prepare(engine)
+    engine = build_context(config, generator=backend, critic=backend, student=backend, duplicates=False)
     return engine, backend
 
 
@@ -73,7 +71,7 @@ def sft(run_dir):
 def test_only_verified_answers_are_kept_and_the_retry_never_sees_the_reference(tmp_path):
     cfg = config()
     engine, backend = make(cfg, model(wrong_first=True))
-    result = run_pipeline(cfg, tmp_path / "r", engine=engine)
+    result = run_pipeline(cfg, tmp_path / "r", context=engine)
     assert result.samples == 4
     export_run(tmp_path / "r", formats=["sft", "dpo"], to=["jsonl"])
     for row in sft(tmp_path / "r"):
@@ -96,7 +94,7 @@ def test_only_verified_answers_are_kept_and_the_retry_never_sees_the_reference(t
 def test_majority_vote_sets_confidence(tmp_path):
     cfg = config(count=2, voting={"k": 3, "method": "numeric", "min_agreement": 0.5})
     engine, _ = make(cfg, model(wrong_first=False))
-    run_pipeline(cfg, tmp_path / "r", engine=engine)
+    run_pipeline(cfg, tmp_path / "r", context=engine)
     export_run(tmp_path / "r", formats=["sft"], to=["jsonl"])
     rows = sft(tmp_path / "r")
     assert len(rows) == 2 and all(r["confidence"] == 1.0 for r in rows)
@@ -108,7 +106,7 @@ def test_student_gate_sorts_and_splits_the_export(tmp_path):
             count=2, student={"n": 3, "too_easy": 0.75, "too_hard": 0.0, "max_tokens": STUDENT_TOKENS}
         )
         engine, _ = make(cfg, model(wrong_first=False, student_right=right))
-        run_pipeline(cfg, tmp_path / name, engine=engine)
+        run_pipeline(cfg, tmp_path / name, context=engine)
         files = {f.kind for f in export_run(tmp_path / name, formats=["sft"], to=["jsonl"])}
         assert {"sft", "sft_too_easy", "sft_learnable", "sft_too_hard"} <= files
         rows = sft(tmp_path / name)
@@ -124,7 +122,7 @@ def test_rewrite_replaces_a_too_easy_question_with_a_harder_verified_one(tmp_pat
         student={"n": 2, "too_easy": 0.75, "too_hard": 0.0, "rewrite": True, "max_tokens": STUDENT_TOKENS},
     )
     engine, _ = make(cfg, model(wrong_first=False))
-    run_pipeline(cfg, tmp_path / "r", engine=engine)
+    run_pipeline(cfg, tmp_path / "r", context=engine)
     db = sqlite3.connect(tmp_path / "r" / "run.sqlite")
     outcomes = [json.loads(b) for (b,) in db.execute("SELECT outcome_json FROM outcomes WHERE accepted = 1")]
     rewritten = [o for o in outcomes if o["sample"]["rewritten_from"]]

@@ -7,6 +7,7 @@ module, unit-tested without a server.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -66,6 +67,12 @@ class Capabilities:
     """The same request with the same seed gives the same output."""
     parallel: int = 1
     """Requests the backend serves at once; the runner keeps this many seeds in flight."""
+    lockstep: bool = False
+    """The backend is a :class:`LockstepBackend`: the runner can schedule its batches so that
+    they do not depend on thread timing (the embedded engine)."""
+    model_free: bool = False
+    """The backend needs no model at all (the scripted ``dryrun`` backend): model-based reports
+    such as embedding diversity are skipped so a run needs no model files."""
 
 
 @runtime_checkable
@@ -81,6 +88,35 @@ class Backend(Protocol):
     def chat(self, request: ChatRequest) -> ChatResponse: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Cancellable(Protocol):
+    """A backend that can drop its requests in flight (their callers get ``Cancelled``)."""
+
+    def cancel_all(self) -> None: ...
+
+    def reopen(self) -> None: ...
+
+
+class Lockstep(Protocol):
+    """Deterministic batching: a decode step waits until every registered client has a request
+    queued or is done, and never runs while the runner holds it."""
+
+    def hold(self) -> AbstractContextManager[None]: ...
+
+    def clients(self, delta: int) -> None: ...
+
+    def settled(self, finished: int) -> bool: ...
+
+    def release_clients(self) -> None: ...
+
+
+class LockstepBackend(Backend, Protocol):
+    """A backend whose ``capabilities.lockstep`` is true exposes its scheduler here."""
+
+    @property
+    def lockstep(self) -> Lockstep: ...
 
 
 def messages_as_dicts(messages: tuple[Message, ...]) -> list[dict[str, str]]:

@@ -115,7 +115,11 @@ class DryRunBackend:
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(
-            structured_output=True, grammar=True, deterministic_seed=True, parallel=self.config.parallel
+            structured_output=True,
+            grammar=True,
+            deterministic_seed=True,
+            parallel=self.config.parallel,
+            model_free=True,
         )
 
     def chat(self, request: ChatRequest) -> ChatResponse:

@@ -207,7 +207,11 @@ class LlamaCppBackend:
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(
-            structured_output=True, grammar=True, deterministic_seed=True, parallel=self.config.parallel
+            structured_output=True,
+            grammar=True,
+            deterministic_seed=True,
+            parallel=self.config.parallel,
+            lockstep=True,
         )
 
     @property

@@ -13,9 +13,10 @@ exports byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
+from syndgen.errors import ExportError
 from syndgen.reasoning import join_reasoning
 from syndgen.records import Attempt, Passage, Sample, SeedOutcome, Turn
 
@@ -89,7 +90,7 @@ def record_columns(outcome: SeedOutcome, sample: Sample) -> dict[str, Any]:
         cols.update(
             context=passage_rows(sample.context),
             chunk_id=outcome.seed.chunk_id,
-            is_valid=True,
+            is_valid=is_valid(sample),
             confidence_score=_grounded_confidence(sample),
             support_lexical=support.get("lexical"),
             support_dense=support.get("dense"),
@@ -99,6 +100,15 @@ def record_columns(outcome: SeedOutcome, sample: Sample) -> dict[str, Any]:
         cols["turns"] = sum(1 for t in attempt.turns if t.role == "assistant")
         cols["patterns_applied"] = [t.pattern for t in attempt.turns if t.role == "user" and t.pattern]
     return cols
+
+
+def is_valid(sample: Sample) -> bool:
+    """The record's own verdicts agree it is grounded: the support check passed, the critic's
+    ``supported`` flag (where it was asked) is yes, and no verifier failed (pure)."""
+    supported = bool(sample.support.get("supported", False))
+    flags = sample.verdict.flags if sample.verdict else {}
+    verifiers_ok = all(c.status != "fail" for c in sample.attempt.checks)
+    return supported and flags.get("supported", True) and verifiers_ok
 
 
 def _grounded_confidence(sample: Sample) -> float:
@@ -218,7 +228,10 @@ def _provider_rows(
             out = fmt.anthropic_row(row["messages"])
             problems = fmt.validate_anthropic_row(out)
         if problems:
-            raise ValueError(f"{row['id']}: not a valid {provider} fine-tuning row: {'; '.join(problems)}")
+            raise ExportError(
+                f"{row['id']}: not a valid {provider} fine-tuning row: {'; '.join(problems)}",
+                hint="export it as --format sft, or drop the record from the run",
+            )
         rows.append(out)
     return rows
 
@@ -243,4 +256,12 @@ def anthropic_rows(
     return _provider_rows(outcomes, reasoning, system_prompt, with_context, "anthropic")
 
 
-ADAPTERS = {"sft": sft_rows, "dpo": dpo_rows, "openai": openai_rows, "anthropic": anthropic_rows}
+Adapter = Callable[[Iterable[SeedOutcome], ReasoningMode, "str | None", bool], list[dict[str, Any]]]
+"""``(outcomes, reasoning, system_prompt, with_context) -> rows``: one export format."""
+
+ADAPTERS: dict[str, Adapter] = {
+    "sft": sft_rows,
+    "dpo": dpo_rows,
+    "openai": openai_rows,
+    "anthropic": anthropic_rows,
+}

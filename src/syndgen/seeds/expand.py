@@ -8,36 +8,32 @@ stored with the run on its first session, so a resumed run plans over the same t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from syndgen.backends.call import ask, request_seed
 from syndgen.config_sections import TopicExpansionConfig
-from syndgen.errors import BackendError
+from syndgen.context import RunContext
+from syndgen.embed import get_embedder
+from syndgen.errors import ParseError
 from syndgen.seeds.topic_memory import TopicMemory, parse_topic_list
-from syndgen.steps.common import ask, request_seed
-
-if TYPE_CHECKING:
-    from syndgen.steps.record import Engine
 
 
-def expand_topics(engine: Engine, expansion: TopicExpansionConfig) -> list[str]:
-    from syndgen.embed import get_embedder
-
-    cfg = engine.config
+def expand_topics(ctx: RunContext, expansion: TopicExpansionConfig) -> list[str]:
+    """Subtopics of ``expansion.root`` the generator proposes, new to the run's topics."""
+    cfg = ctx.config
     memory = TopicMemory(embed=get_embedder(cfg.dedup.embedder).encode)
-    given = [t for t in engine.topics if t]
+    given = [t for t in ctx.topics if t]
     memory.add_all(given)
     proposed: list[str] = []
     for round_no in range(expansion.max_rounds):
         if len(proposed) >= expansion.count:
             break
-        messages = engine.prompts.render(
+        messages = ctx.prompts.render(
             "topics",
             root=expansion.root,
             count=min(10, expansion.count - len(proposed)),
             avoid=memory.topics[-40:],
         )
         response = ask(
-            engine.generator,
+            ctx.generator,
             cfg.generator,
             messages,
             seed=request_seed(cfg.seed, round_no, "topics"),
@@ -47,7 +43,7 @@ def expand_topics(engine: Engine, expansion: TopicExpansionConfig) -> list[str]:
             if len(proposed) < expansion.count and memory.add(topic):
                 proposed.append(topic)
     if not proposed:
-        raise BackendError(
+        raise ParseError(
             f"the generator proposed no usable topics for {expansion.root!r}",
             hint="list topics in task.topics, or use a stronger generator",
         )

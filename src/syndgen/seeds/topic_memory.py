@@ -14,7 +14,7 @@ ignored, so "thermo-dynamics" is "thermodynamics"), or close to it by one of the
   "quantum computing" 0.66.
 
 The lexical measures are computed exactly on candidates from an inverted index of words plus a
-MinHash LSH index over the character 3-grams (bands from :func:`syndgen.steps.dedup.lsh_bands`
+MinHash LSH index over the character 3-grams (bands from :func:`syndgen.text.similarity.lsh_bands`
 for Jaccard 0.5, so a misspelt single word is still proposed).
 
 Normalisation casefolds, turns punctuation into spaces, collapses whitespace and strips simple
@@ -36,33 +36,17 @@ from datasketch import MinHash, MinHashLSH
 
 from syndgen.errors import ConfigError
 from syndgen.reasoning import split_reasoning
-from syndgen.steps.dedup import lsh_bands
+from syndgen.text.normalise import topic_key as normalise_topic
+from syndgen.text.similarity import lsh_bands
 
 Embed = Callable[[Sequence[str]], Any]
 """Texts -> a 2-D array of L2-normalised rows (numpy)."""
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _FILLER = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "about"})
 _NUM_PERM = 64
 _GRAM = 3
 _LSH_JACCARD = 0.5
 _EMPTY_MINHASH = MinHash(num_perm=_NUM_PERM, seed=1)
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes", "zes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def normalise_topic(text: str) -> str:
-    """Casefolded words without punctuation or plural endings, single-spaced."""
-    words = _NON_WORD.sub(" ", text.casefold()).split()
-    return " ".join(_singular(w) for w in words)
 
 
 def _tokens(normalised: str) -> frozenset[str]:

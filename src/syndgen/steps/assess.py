@@ -1,43 +1,29 @@
-"""Assess one attempt: cheap filters, duplicates, verifiers, grounding support, then the critic.
+"""Assess one attempt: the checks it goes through, in order, as data.
 
-The order is cheapest first, and the first problem found ends the assessment, so an attempt
-that is too long or repeats an accepted record never costs a critic call. A verifier that
-passed is stronger evidence than a small critic's opinion: with ``quality.critic: auto`` the
-critic is skipped when a verifier passed (``always`` runs it anyway, ``never`` never does; a
-task with neither verifiers nor the critic accepts what passes the filters).
+:data:`STANDARD_CHECKS` is the order for single-answer records, cheapest first: the cheap
+filters (the built-in ones, then any the config adds), duplicates of accepted records, the
+programmatic verifiers, the grounding support check (only where the task has passages), then the
+critic. The first problem found ends the assessment, so an attempt that is too long or repeats
+an accepted record never costs a critic call. A verifier that passed is stronger evidence than
+a small critic's opinion: with ``quality.critic: auto`` the critic is skipped when a verifier
+passed (``always`` runs it anyway, ``never`` never does; a task with neither verifiers nor the
+critic accepts what passes the filters). A kind builds its own list from these functions (a
+conversation checks its turns instead of one answer, and its patterns after the critic).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
 
-from syndgen.records import Attempt, Check, Passage, Rejection, Verdict
-from syndgen.steps.common import SeedContext
+from syndgen.context import AnswerTask, Assessment, Check, RunContext, SeedContext
+from syndgen.records import Attempt, Rejection
 from syndgen.steps.critic import judge
 from syndgen.steps.filters import check_attempt
+from syndgen.steps.support import support
+from syndgen.steps.verify import run_verifiers, verifier_record
 
 
-@dataclass(frozen=True)
-class CriticAsk:
-    """How the critic is asked about one kind of record."""
-
-    template: str = "critic"
-    flags: tuple[str, ...] = ()
-    variables: dict[str, Any] = field(default_factory=dict)
-    flag_reason: str = "flag_failed"
-
-
-@dataclass(frozen=True)
-class Assessment:
-    attempt: Attempt
-    verdict: Verdict | None
-    problem: Rejection | None
-    support: dict[str, Any] = field(default_factory=dict)
-
-
-def _rejection(attempt: Attempt, stage: str, reason: str, detail: str) -> Rejection:
+def rejection(attempt: Attempt, stage: str, reason: str, detail: str) -> Rejection:
     return Rejection(
         seed_index=attempt.seed_index,
         attempt_no=attempt.attempt_no,
@@ -47,70 +33,102 @@ def _rejection(attempt: Attempt, stage: str, reason: str, detail: str) -> Reject
     )
 
 
-def assess(
-    attempt: Attempt,
-    question: str,
-    engine: Any,
-    ctx: SeedContext,
-    *,
-    record: dict[str, Any],
-    text: str,
-    ask: CriticAsk = CriticAsk(),
-    passages: Sequence[Passage] = (),
-    skip_filters: bool = False,
-) -> Assessment:
-    """Assess ``attempt``; ``record`` feeds the verifiers, ``text`` the duplicate check."""
-    cfg = engine.config
-    if not skip_filters:
-        failed = check_attempt(attempt, cfg.task, cfg.quality)
+def _failed(state: Assessment, stage: str, reason: str, detail: str) -> Assessment:
+    return replace(state, problem=rejection(state.attempt, stage, reason, detail))
+
+
+def check_filters(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
+    """The built-in cheap filters, then the config's own (``quality.filters``)."""
+    failed = check_attempt(state.attempt, ctx.config.task, ctx.config.quality)
+    for _name, extra in ctx.filters:
         if failed is not None:
-            return Assessment(attempt, None, _rejection(attempt, "filter", *failed))
-    duplicate = ctx.duplicate(text)
-    if duplicate is not None:
-        return Assessment(attempt, None, _rejection(attempt, "dedup", *duplicate))
-    checks = tuple(engine.run_verifiers(record))
-    attempt = attempt.model_copy(update={"checks": checks, "final_answer": record.get("final_answer")})
-    failed_checks = [c for c in checks if c.status == "fail"]
-    if failed_checks:
-        first = failed_checks[0]
-        return Assessment(
-            attempt, None, _rejection(attempt, "verify", f"verifier_{first.name}", first.detail)
-        )
-    support: dict[str, Any] = {}
-    if passages:
-        support = engine.support_check(attempt.answer, passages)
-        if not support["supported"]:
-            detail = "; ".join(support["reasons"]) or "the passages do not support the answer"
-            return Assessment(attempt, None, _rejection(attempt, "grounding", "ungrounded", detail), support)
-    verified = any(c.status == "pass" for c in checks)
+            break
+        failed = extra(state.attempt, ctx.config)
+    return state if failed is None else _failed(state, "filter", *failed)
+
+
+def check_duplicates(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
+    """Exact, near and semantic duplicates of records accepted before this seed started."""
+    attempt = state.attempt
+    if attempt.turns:
+        text = "\n".join(f"{t.role.upper()}: {t.content}" for t in attempt.turns)
+    else:
+        text = f"{task.question.text}\n{attempt.answer}"
+    duplicate = seen.duplicate(text)
+    return state if duplicate is None else _failed(state, "dedup", *duplicate)
+
+
+def check_verifiers(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
+    """The programmatic verifiers; their results are kept on the attempt, a failure rejects it."""
+    record = verifier_record(task, state.attempt)
+    checks = run_verifiers(ctx.verifiers, record)
+    attempt = state.attempt.model_copy(update={"checks": checks, "final_answer": record["final_answer"]})
+    state = replace(state, attempt=attempt)
+    failed = [c for c in checks if c.status == "fail"]
+    if failed:
+        return _failed(state, "verify", f"verifier_{failed[0].name}", failed[0].detail)
+    return state
+
+
+def check_support(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
+    """Grounded answers: numbers, dates and names in the passages, enough overlap."""
+    if not task.passages:
+        return state
+    found = support(ctx, state.attempt.answer, task.passages)
+    state = replace(state, support=found)
+    if found["supported"]:
+        return state
+    detail = "; ".join(found["reasons"]) or "the passages do not support the answer"
+    return _failed(state, "grounding", "ungrounded", detail)
+
+
+def check_critic(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
+    """The critic's 1-5 score (and its yes/no flags), unless a verifier already decided."""
+    cfg = ctx.config
+    verified = any(c.status == "pass" for c in state.attempt.checks)
     mode = cfg.quality.critic
     if mode == "never" or (mode == "auto" and verified):
-        return Assessment(attempt, None, None, support)
+        return state
+    ask = task.ask
     verdict = judge(
-        attempt,
-        question,
-        prompts=engine.prompts,
-        backend=engine.critic,
+        state.attempt,
+        task.question.text,
+        prompts=ctx.prompts,
+        backend=ctx.critic,
         settings=cfg.critic_model,
         run_seed=cfg.seed,
         template=ask.template,
         flags=ask.flags,
-        follow_up=engine.critic_follow_up,
+        follow_up=ctx.critic_follow_up,
         **ask.variables,
     )
+    state = replace(state, verdict=verdict)
     if verdict.score is None:
-        problem = _rejection(attempt, "critic", "unparseable_verdict", verdict.rationale)
-        return Assessment(attempt, verdict, problem, support)
+        return _failed(state, "critic", "unparseable_verdict", verdict.rationale)
     if verdict.score < cfg.quality.threshold:
         detail = f"score {verdict.score} < {cfg.quality.threshold}: {verdict.rationale}"
-        return Assessment(attempt, verdict, _rejection(attempt, "critic", "low_score", detail), support)
+        return _failed(state, "critic", "low_score", detail)
     missing = [name for name, ok in verdict.flags.items() if not ok]
     if missing:
         detail = f"the critic found these not satisfied: {', '.join(missing)}"
-        return Assessment(attempt, verdict, _rejection(attempt, "critic", ask.flag_reason, detail), support)
-    return Assessment(attempt, verdict, None, support)
+        return _failed(state, "critic", ask.flag_reason, detail)
+    return state
 
 
-def as_checks(results: Sequence[Any]) -> list[Check]:
-    """Verifier results (any object with name/status/detail) as record checks."""
-    return [Check(name=r.name, status=r.status, detail=str(r.detail)[:500]) for r in results]
+STANDARD_CHECKS: tuple[Check, ...] = (
+    check_filters,
+    check_duplicates,
+    check_verifiers,
+    check_support,
+    check_critic,
+)
+
+
+def assess(ctx: RunContext, seen: SeedContext, task: AnswerTask, attempt: Attempt) -> Assessment:
+    """Run ``task.checks`` in order; the first problem ends the assessment."""
+    state = Assessment(attempt=attempt)
+    for check in task.checks:
+        state = check(ctx, seen, task, state)
+        if state.problem is not None:
+            break
+    return state

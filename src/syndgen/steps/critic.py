@@ -12,12 +12,12 @@ import re
 from typing import Any
 
 from syndgen.backends.base import Backend, ResponseFormat
+from syndgen.backends.call import ask, request_seed
 from syndgen.backends.common import ModelSettings
 from syndgen.errors import ParseError
 from syndgen.prompts import PromptSet
 from syndgen.reasoning import split_reasoning
 from syndgen.records import Attempt, Verdict
-from syndgen.steps.common import ask, request_seed
 
 VERDICT_SCHEMA: dict[str, Any] = {
     "type": "object",

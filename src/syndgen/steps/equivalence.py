@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
 
 from syndgen.backends.base import ResponseFormat
-from syndgen.steps.common import ask, request_seed
-
-if TYPE_CHECKING:
-    from syndgen.steps.record import Engine
+from syndgen.backends.call import ask, request_seed
+from syndgen.context import RunContext
 
 SAME_SCHEMA = {
     "type": "object",
@@ -32,17 +29,18 @@ def parse_flag(text: str, key: str) -> bool:
     return value is True
 
 
-def judge_equivalent(engine: Engine, a: str, b: str) -> bool:
-    cfg = engine.config
-    messages = engine.prompts.render("equivalent", first=a, second=b)
+def judge_equivalent(ctx: RunContext, a: str, b: str) -> bool:
+    """Ask the critic whether two answers say the same thing (yes/no)."""
+    cfg = ctx.config
+    messages = ctx.prompts.render("equivalent", first=a, second=b)
     fmt = ResponseFormat(kind="json", schema=SAME_SCHEMA, name="same")
     pair = hashlib.sha256(f"{a}\x00{b}".encode()).hexdigest()[:16]
     response = ask(
-        engine.critic,
+        ctx.critic,
         cfg.critic_model,
         messages,
         seed=request_seed(cfg.seed, 0, f"equivalent:{pair}"),
         max_tokens=24,
-        response_format=fmt if engine.critic.capabilities.structured_output else None,
+        response_format=fmt if ctx.critic.capabilities.structured_output else None,
     )
     return parse_flag(response.text, "same")

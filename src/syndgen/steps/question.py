@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from syndgen.backends.base import Backend
+from syndgen.backends.call import ask, request_seed
 from syndgen.backends.common import ModelSettings
 from syndgen.prompts import PromptSet
 from syndgen.reasoning import split_reasoning
 from syndgen.records import Message, Question, Seed
-from syndgen.steps.common import ask, request_seed
 
 _LEAD = re.compile(r"^\s*(?:\*\*)?(?:question|q)\s*[:.)-]\s*(?:\*\*)?\s*", re.IGNORECASE)
 
@@ -26,11 +26,6 @@ def clean_question(text: str) -> str:
         rest = " ".join(_LEAD.sub("", line) for line in lines[1:3])
         first = f"{first} {rest}".strip()
     return first
-
-
-def normalise(text: str) -> str:
-    """The form used for exact-duplicate checks: lower case, words only (pure)."""
-    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def make_question(

@@ -13,17 +13,22 @@ accepted.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from syndgen.backends.call import ask, request_seed
+from syndgen.context import AnswerTask, RunContext, SeedContext
+from syndgen.embed import get_embedder
+from syndgen.reasoning import split_reasoning
 from syndgen.records import Attempt, Rejection, Sample, Seed, SeedOutcome, Usage
-from syndgen.steps.common import SeedContext, ask, request_seed
-from syndgen.steps.single import Answered, AnswerTask, answer, verifier_record
-
-if TYPE_CHECKING:
-    from syndgen.steps.record import Engine
+from syndgen.steps.answer import Answered, answer
+from syndgen.steps.verify import final_answer, passed, run_verifiers, verifier_record
+from syndgen.verify.mathcheck import values_equal
 
 Difficulty = Literal["too_easy", "learnable", "too_hard"]
+Rewrite = Callable[[RunContext, Seed, AnswerTask, bool], "AnswerTask | None"]
+"""A kind's rewrite: a harder (``True``) or easier version of the task, or None."""
 
 
 def classify(pass_rate: float, too_easy: float, too_hard: float) -> Difficulty:
@@ -35,45 +40,36 @@ def classify(pass_rate: float, too_easy: float, too_hard: float) -> Difficulty:
     return "learnable"
 
 
-def _agrees(engine: Engine, candidate: str, accepted: str) -> bool:
-    mine, theirs = engine.final_answer(candidate), engine.final_answer(accepted)
+def _agrees(ctx: RunContext, candidate: str, accepted: str) -> bool:
+    mine, theirs = final_answer(candidate), final_answer(accepted)
     if mine is not None and theirs is not None:
-        from syndgen.verify.mathcheck import values_equal
-
         return values_equal(mine, theirs)
-    from syndgen.embed import get_embedder
-
-    vectors = get_embedder(engine.config.dedup.embedder).encode([candidate, accepted])
-    return float(vectors[0] @ vectors[1]) >= engine.config.voting.threshold
+    vectors = get_embedder(ctx.config.dedup.embedder).encode([candidate, accepted])
+    return float(vectors[0] @ vectors[1]) >= ctx.config.voting.threshold
 
 
 def gate(
-    engine: Engine, task: AnswerTask, accepted: Attempt, seed_index: int, salt: str = ""
+    ctx: RunContext, task: AnswerTask, accepted: Attempt, seed_index: int, salt: str = ""
 ) -> tuple[float, Usage]:
     """The student's pass rate on ``task`` over ``student.n`` tries, and the tokens it spent."""
-    cfg = engine.config
+    cfg = ctx.config
     student = cfg.student
-    assert student is not None and engine.student is not None
+    assert student is not None and ctx.student is not None
     settings = (student.model or cfg.generator).model_copy(update={"max_tokens": student.max_tokens})
     verified = any(c.status == "pass" for c in accepted.checks)
-    passed, usage = 0, Usage()
+    wins, usage = 0, Usage()
     for j in range(student.n):
         seed = request_seed(cfg.seed, seed_index, f"student{salt}", j)
-        response = ask(engine.student, settings, task.messages, seed=seed)
+        response = ask(ctx.student, settings, task.messages, seed=seed)
         usage = usage + response.usage
-        from syndgen.reasoning import split_reasoning
-
         text = split_reasoning(response.text).answer or response.text
         if verified:
-            record = verifier_record(
-                task, accepted.model_copy(update={"answer": text}), engine.final_answer(text)
-            )
-            checks = engine.run_verifiers(record)
-            ok = any(c.status == "pass" for c in checks) and not any(c.status == "fail" for c in checks)
+            record = verifier_record(task, accepted.model_copy(update={"answer": text}))
+            ok = passed(run_verifiers(ctx.verifiers, record))
         else:
-            ok = _agrees(engine, text, accepted.answer)
-        passed += int(ok)
-    return passed / student.n, usage
+            ok = _agrees(ctx, text, accepted.answer)
+        wins += int(ok)
+    return wins / student.n, usage
 
 
 def _shift(answered: Answered, offset: int) -> Answered:
@@ -98,7 +94,13 @@ def _shift(answered: Answered, offset: int) -> Answered:
 
 
 def finish(
-    seed: Seed, engine: Engine, ctx: SeedContext, task: AnswerTask, answered: Answered, started: float
+    ctx: RunContext,
+    seen: SeedContext,
+    seed: Seed,
+    task: AnswerTask,
+    answered: Answered,
+    started: float,
+    rewrite: Rewrite | None = None,
 ) -> SeedOutcome:
     """Turn an answered question into the seed's outcome, gating (and rewriting) if configured."""
     extra = Usage()
@@ -109,20 +111,20 @@ def finish(
         list(answered.rejections),
     )
     if answered.accepted is not None:
-        sample, extra = _sample(seed, engine, task, answered)
-        student = engine.config.student
-        if student is not None and student.rewrite and sample.difficulty != "learnable":
-            from syndgen.steps import kinds
-
+        sample, extra = _sample(ctx, seed, task, answered)
+        student = ctx.config.student
+        wanted = student is not None and student.rewrite and sample.difficulty != "learnable"
+        if wanted and rewrite is not None:
             harder = sample.difficulty == "too_easy"
-            rewritten = kinds.rewrite(engine, seed, task, harder=harder)
+            rewritten = rewrite(ctx, seed, task, harder)
             if rewritten is not None:
-                again = _shift(answer(engine, ctx, rewritten, seed.index), len(attempts))
+                rewritten = replace(rewritten, role="rewrite")
+                again = _shift(answer(ctx, seen, rewritten), len(attempts))
                 attempts += again.attempts
                 verdicts += again.verdicts
                 rejections += again.rejections
                 if again.accepted is not None:
-                    better, more = _sample(seed, engine, rewritten, again)
+                    better, more = _sample(ctx, seed, rewritten, again)
                     extra = extra + more
                     sample = better.model_copy(update={"rewritten_from": task.question.text})
                 elif not again.rejections:
@@ -141,7 +143,7 @@ def finish(
     )
 
 
-def _sample(seed: Seed, engine: Engine, task: AnswerTask, answered: Answered) -> tuple[Sample, Usage]:
+def _sample(ctx: RunContext, seed: Seed, task: AnswerTask, answered: Answered) -> tuple[Sample, Usage]:
     accepted = answered.accepted
     assert accepted is not None
     sample = Sample(
@@ -153,11 +155,11 @@ def _sample(seed: Seed, engine: Engine, task: AnswerTask, answered: Answered) ->
         context=task.passages,
         support=accepted.support,
     )
-    student = engine.config.student
+    student = ctx.config.student
     if student is None:
         return sample, Usage()
     salt = "" if task.question.model != "rewrite" else "-rewrite"
-    rate, usage = gate(engine, task, accepted.attempt, seed.index, salt)
+    rate, usage = gate(ctx, task, accepted.attempt, seed.index, salt)
     difficulty = classify(rate, student.too_easy, student.too_hard)
     return sample.model_copy(
         update={"pass_rate": rate, "student_n": student.n, "difficulty": difficulty}

@@ -12,7 +12,7 @@ import bisect
 import threading
 
 from syndgen.config_sections import DedupConfig
-from syndgen.steps.dedup import Deduplicator
+from syndgen.text.similarity import Deduplicator
 
 
 class DuplicateIndex:

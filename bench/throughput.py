@@ -9,6 +9,11 @@ Measured in one process, one after the other, on the same model:
 * the pipeline: a fixed demo task and seed, ``records`` verified records, with the seeds in
   flight matching ``parallel``;
 * the naive loop: one sequence, one seed at a time (generate one, judge it, next).
+
+Run it from the repository root::
+
+    python bench/throughput.py --parallel 8 --records 16 --json bench/results/bench.json \
+        --markdown bench/results/bench.md
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ from syndgen.backends.llama_sampling import SamplingParams
 from syndgen.backends.llamacpp import LlamaCppBackend, resolve_model_path
 from syndgen.config import RunConfig
 from syndgen.kpis import compute_kpis
-from syndgen.pipeline import run_pipeline
-from syndgen.steps.record import Engine
+from syndgen.runner.build import build_context
+from syndgen.runner.run import run_pipeline
 from syndgen.store import RunStore
 
 PROMPT_TOKENS = 64
@@ -153,19 +158,18 @@ def pipeline_run(model: str, parallel: int, records: int, seed: int, naive: bool
         }
     )
     run_dir = Path(tempfile.mkdtemp(prefix="syndgen-bench-"))
-    engine = Engine.build(config)
+    ctx = build_context(config)
     try:
         start = time.perf_counter()
-        run_pipeline(config, run_dir / "run", engine=engine)
+        run_pipeline(config, run_dir / "run", context=ctx)
         wall = time.perf_counter() - start
-        stats = (
-            engine.generator.engine.stats.as_dict() if isinstance(engine.generator, LlamaCppBackend) else {}
-        )
+        stats = ctx.generator.engine.stats.as_dict() if isinstance(ctx.generator, LlamaCppBackend) else {}
         store = RunStore.open_existing(run_dir / "run")
         kpis = compute_kpis(store)
         store.close()
     finally:
-        engine.close()
+        for backend in ctx.backends:
+            backend.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     samples = kpis["samples"] or 0
     processed = stats.get("generated_tokens", 0) + stats.get("prompt_tokens", 0)
@@ -246,3 +250,34 @@ def markdown_table(result: dict[str, Any]) -> str:
     lines = ["| metric | value |", "|---|---|"]
     lines += [f"| {k} | {'n/a' if v is None else v} |" for k, v in rows]
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", dest="json_path", type=Path, required=True, help="write the result here")
+    parser.add_argument("--parallel", type=int, default=8, help="sequences decoded together")
+    parser.add_argument("--records", type=int, default=24, help="verified records the pipeline makes")
+    parser.add_argument("--naive-records", type=int, default=None, help="records of the naive loop")
+    parser.add_argument("--model", default="smollm2", help="'smollm2' or a .gguf path")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write a markdown table here")
+    args = parser.parse_args(argv)
+    result = run_bench(
+        model=args.model,
+        parallel=args.parallel,
+        records=args.records,
+        naive_records=args.naive_records,
+        progress=lambda msg: print(f"bench: {msg}", flush=True),
+    )
+    args.json_path.parent.mkdir(parents=True, exist_ok=True)
+    args.json_path.write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown_table(result)
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table)
+    print(table, end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from datasketch import MinHash, MinHashLSH
 
 from syndgen.errors import ConfigError, InputError
+from syndgen.text.normalise import dedup_text as normalise_text
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -52,7 +52,6 @@ DuplicateKind = Literal["exact", "near", "semantic"]
 SHINGLE_CHARS = 5
 NUM_PERM = 128
 LSH_RECALL = 0.995
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,6 @@ class DedupResult:
     kind: DuplicateKind | None = None
     of: str | None = None
     similarity: float = 0.0
-
-
-def normalise_text(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
 def _grams(normalised: str, n: int = SHINGLE_CHARS) -> Array:

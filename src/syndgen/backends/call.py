@@ -1,10 +1,8 @@
-"""Helpers the steps share: per-request sampling seeds and the one call into a backend."""
+"""The one call into a backend that every stage makes, and per-request sampling seeds (pure)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from syndgen.backends.base import Backend, ChatRequest, ChatResponse, ResponseFormat
 from syndgen.backends.common import ModelSettings
@@ -37,16 +35,3 @@ def ask(
         max_reasoning_tokens=max_reasoning_tokens,
     )
     return backend.chat(request)
-
-
-@dataclass(frozen=True)
-class SeedContext:
-    """What a seed may know about the rest of the run: only seeds committed before it started.
-
-    ``known_question(key)`` says whether an accepted sample already has this normalised
-    question; ``duplicate(text)`` returns ``(reason, detail)`` when the record text repeats an
-    accepted one (exact, near or semantic), else None.
-    """
-
-    known_question: Callable[[str], bool] = lambda _key: False
-    duplicate: Callable[[str], tuple[str, str] | None] = lambda _text: None

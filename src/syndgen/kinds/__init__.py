@@ -1,0 +1,1 @@
+"""Record kinds: one module each, found through :mod:`syndgen.kinds.registry`."""

@@ -1,0 +1,98 @@
+"""A session of a run: open the run folder, build the context, drive the seeds, save the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from syndgen.config import RunConfig
+from syndgen.context import RunContext
+from syndgen.kinds.base import Kind, check_supported, resolve_kind
+from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
+from syndgen.rundir import open_run
+from syndgen.runner.build import build_context
+from syndgen.runner.scheduler import ProgressCallback, Scheduler
+from syndgen.seeds.expand import expand_topics
+from syndgen.store import RunStore
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    samples: int
+    attempts: int
+    target: int
+    attempt_cap: int
+    resumed_samples: int
+
+    @property
+    def complete(self) -> bool:
+        return self.samples >= self.target
+
+
+def _fix_topics(store: RunStore, ctx: RunContext) -> RunContext:
+    """The run's topics are fixed by its first session (model-proposed ones included)."""
+    topics = stored_topics(store)
+    if topics is not None:
+        return replace(ctx, topics=tuple(topics))
+    expansion = ctx.config.task.expand_topics
+    if expansion is not None:
+        ctx = replace(ctx, topics=tuple(expand_topics(ctx, expansion)))
+    store.set_meta(TOPICS_META, json.dumps(list(ctx.topics)))
+    if ctx.retriever is not None:
+        store.set_meta("index_path", str(ctx.config.grounding.index))
+        store.set_meta("index_version", str(ctx.retriever.index.version))
+    return ctx
+
+
+def _session(store: RunStore, ctx: RunContext, kind: Kind, on_outcome: ProgressCallback | None) -> None:
+    store.start_session()
+    try:
+        Scheduler(ctx, kind, store, on_outcome).drive()
+    finally:
+        store.end_session()
+    embeds = not ctx.generator.capabilities.model_free
+    save_report(store, build_report(store, ctx.config, embed_diversity=embeds))
+
+
+def run_pipeline(
+    config: RunConfig,
+    run_dir: Path,
+    *,
+    overwrite: bool = False,
+    context: RunContext | None = None,
+    on_outcome: ProgressCallback | None = None,
+    on_start: Callable[[int, int, int], None] | None = None,
+) -> RunResult:
+    """Run (or resume) ``config`` into ``run_dir``. The context is built unless given."""
+    kind = resolve_kind(config.task.kind)
+    check_supported(config, kind)
+    store = open_run(run_dir, config, overwrite=overwrite)
+    own = context is None
+    ctx = context
+    try:
+        samples = store.count("samples")
+        budget_left = max(store.count("attempts"), store.count("outcomes")) < config.attempt_cap
+        work = samples < config.count and budget_left
+        if work:
+            # Loads models: fails fast on a bad model or server.
+            ctx = _fix_topics(store, ctx or build_context(config, kind=kind))
+        if on_start is not None:
+            on_start(samples, config.count, store.count("outcomes"))
+        if work and ctx is not None:
+            _session(store, ctx, kind, on_outcome)
+        return RunResult(
+            run_dir=run_dir,
+            samples=store.count("samples"),
+            attempts=store.count("attempts"),
+            target=config.count,
+            attempt_cap=config.attempt_cap,
+            resumed_samples=samples,
+        )
+    finally:
+        if own and ctx is not None:
+            for backend in ctx.backends:
+                backend.close()
+        store.close()

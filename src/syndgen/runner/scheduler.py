@@ -1,0 +1,203 @@
+"""Keep up to ``workers`` seeds running; commit outcomes strictly in seed order.
+
+Seeds are processed by a bounded pool of ``workers`` (by default what the generator serves at
+once). Committing in seed order (a small reorder buffer) makes duplicate resolution, quotas and
+the attempt budget independent of which request happens to finish first, and ``pending``
+(running plus finished but not yet committed) is bounded by the plan window, which keeps memory
+flat however many seeds a run takes. A seed sees only what was committed a full window before it
+(duplicates, kept counts), so its work does not depend on timing.
+
+The runner submits seeds only while more are wanted (:func:`in_flight_wanted`), so the seeds
+processed are the shortest prefix of the plan that yields ``count`` samples: the same config and
+seed give the same dataset whatever the parallelism, and a resumed run picks up exactly where
+the store ends. The attempt cap stops a weak model from looping forever: a seed is started only
+if its worst case still fits under the cap, and no more seeds are started than the cap either,
+so a model whose questions are all rejected (before any attempt) stops too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from syndgen.backends.base import Cancellable
+from syndgen.context import RunContext, SeedContext
+from syndgen.kinds.base import Kind
+from syndgen.records import Seed, SeedOutcome
+from syndgen.runner.lockstep import Gate, gate_for
+from syndgen.runner.process import process_seed
+from syndgen.runner.settle import Known, record_text, settle
+from syndgen.seeds.quota import PlanState, QuotaPlanner
+from syndgen.store import RunStore
+from syndgen.text.normalise import question_key
+
+WINDOW_META = "plan_window"
+
+ProgressCallback = Callable[[SeedOutcome, int, int], None]
+"""Called after each committed seed with (outcome, samples so far, attempts so far)."""
+
+
+def plan_window(store: RunStore, workers: int) -> int:
+    """Seeds a seed may not see the outcome of; fixed by a run's first session (resume-safe)."""
+    stored = store.get_meta(WINDOW_META)
+    if stored is None:
+        window = 4 * workers
+        store.set_meta(WINDOW_META, str(window))
+        return window
+    return int(stored)
+
+
+def in_flight_wanted(count: int, samples: int, seeds: int) -> int:
+    """Seeds worth running at once to reach ``count`` (pure).
+
+    Enough that, at the yield seen so far, the batch stays full to the last record: the samples
+    still missing divided by the kept fraction of committed seeds (smoothed, so the first seeds
+    assume one in two is kept). It depends only on committed outcomes, never on timing.
+    """
+    remaining = count - samples
+    if remaining <= 0:
+        return 0
+    return math.ceil(remaining * (seeds + 2) / (samples + 1))
+
+
+def attempts_per_seed(ctx: RunContext) -> int:
+    """The most answer attempts one seed can make (the attempt budget reserves this)."""
+    regen = 1 if ctx.config.quality.regenerate else 0
+    return ctx.config.voting.k + regen
+
+
+def cancel_requests(ctx: RunContext) -> None:
+    """Drop the requests in flight where a backend can."""
+    for backend in ctx.backends:
+        if isinstance(backend, Cancellable):
+            backend.cancel_all()
+
+
+def reopen_requests(ctx: RunContext) -> None:
+    for backend in ctx.backends:
+        if isinstance(backend, Cancellable):
+            backend.reopen()
+
+
+class Scheduler:
+    """One session's seeds: launch, reorder, settle, commit."""
+
+    def __init__(
+        self, ctx: RunContext, kind: Kind, store: RunStore, on_outcome: ProgressCallback | None
+    ) -> None:
+        config = ctx.config
+        self.ctx, self.kind, self.store, self.on_outcome = ctx, kind, store, on_outcome
+        workers = config.workers or max(1, ctx.generator.capabilities.parallel)
+        self.window = plan_window(store, workers)
+        self.workers = min(workers, self.window)
+        self.state = PlanState(
+            QuotaPlanner(list(ctx.topics), config.task.axes, config.count, config.seed, window=self.window),
+            adaptive=config.coverage.enforce,
+        )
+        self.known = Known()
+        self.samples = self.attempts = self.seeds = 0
+        self.per_seed = attempts_per_seed(ctx)
+        self.gate: Gate = gate_for(ctx)
+        self.running: dict[Future[SeedOutcome], int] = {}
+        self.order: deque[int] = deque()  # submitted, not yet committed, in seed order
+        self.ready: dict[int, SeedOutcome] = {}
+        self._replay()
+        self.next_index = self.seeds
+
+    def _replay(self) -> None:
+        """What earlier sessions committed: plan state, counts, the duplicate indexes."""
+        for stored in self.store.outcomes():
+            self.state.remember(stored.seed, stored.accepted)
+            self.samples += int(stored.accepted)
+            self.attempts += len(stored.attempts)
+            self.seeds += 1
+            if stored.sample is not None:
+                self.known.add(question_key(stored.sample.question.text), stored.seed.index)
+                self.ctx.duplicates.add(stored.seed.index, record_text(stored))
+
+    def _seen(self, limit: int) -> SeedContext:
+        """Only seeds committed before this one was submitted count, whatever the timing."""
+        known, duplicates = self.known, self.ctx.duplicates
+        return SeedContext(
+            known_question=lambda key: known.before(key, limit),
+            duplicate=lambda text: duplicates.check(text, limit),
+        )
+
+    def _commit_ready(self) -> None:
+        count = self.ctx.config.count
+        while self.order and self.order[0] in self.ready and self.samples < count:
+            outcome = settle(self.ready.pop(self.order.popleft()), self.known, self.state, self.ctx)
+            key = question_key(outcome.question.text) if outcome.question else None
+            if outcome.sample is not None and key is not None:
+                self.known.add(key, outcome.seed.index)
+                self.ctx.duplicates.add(outcome.seed.index, record_text(outcome))
+            self.state.remember(outcome.seed, outcome.accepted)
+            self.store.commit(outcome, key)
+            self.samples += int(outcome.accepted)
+            self.seeds += 1
+            self.attempts += len(outcome.attempts)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome, self.samples, self.attempts)
+
+    def _room(self) -> bool:
+        cap = self.ctx.config.attempt_cap
+        pending = len(self.order)
+        return (
+            len(self.running) < self.workers
+            and pending < self.window
+            and pending < in_flight_wanted(self.ctx.config.count, self.samples, self.seeds)
+            and self.attempts + self.per_seed * (pending + 1) <= cap
+            and self.seeds + pending < cap
+        )
+
+    def _launch(self, pool: ThreadPoolExecutor) -> None:
+        while self._room():
+            seed: Seed = self.state.next_seed(self.next_index)
+            self.next_index += 1
+            self.gate.join()
+            seen = self._seen(seed.index - self.window)
+            self.running[pool.submit(process_seed, self.kind, seed, self.ctx, seen)] = seed.index
+            self.order.append(seed.index)
+
+    def _step(self, pool: ThreadPoolExecutor, finished: list[Future[SeedOutcome]]) -> None:
+        """One hold for the seeds just done, the commits and the launches: the engine never
+        steps with a set of clients that depends on thread timing."""
+        with self.gate.hold():
+            for future in finished:
+                index = self.running.pop(future)
+                self.gate.leave()
+                self.ready[index] = future.result()
+            self._commit_ready()
+            self._launch(pool)
+
+    def _drop(self) -> None:
+        """The target is reached: cancel the seeds still running and wait for their threads."""
+        cancel_requests(self.ctx)
+        try:
+            wait(self.running)
+            for future in self.running:
+                future.exception()  # a cancelled seed ends in an error nobody needs
+            self.running.clear()
+        finally:
+            reopen_requests(self.ctx)
+
+    def drive(self) -> None:
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="syndgen")
+        finished: list[Future[SeedOutcome]] = []
+        try:
+            while True:
+                self._step(pool, finished)
+                if self.samples >= self.ctx.config.count and self.running:
+                    self._drop()  # seeds started for a yield the run no longer needs
+                if not self.running:
+                    break
+                done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+                finished = self.gate.done(self.running, done)
+        except BaseException:
+            self.gate.abort()
+            cancel_requests(self.ctx)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
