@@ -150,29 +150,17 @@ def demo(
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/demo-seed<S>)")] = None,
     seed: Annotated[int, typer.Option(help="random seed; same seed, same dataset")] = 0,
     task: Annotated[
-        Literal["qa", "math", "code"],
+        str,
         typer.Option(help="qa: critic-judged Q&A; math/code: program-verified answers, student-gated"),
     ] = "qa",
     overwrite: Annotated[bool, typer.Option(help="start over if --out holds another run")] = False,
 ) -> None:
     """Generate records with reasoning on the embedded model: no server, no key, no config."""
-    overrides: dict[str, Any] = {"count": count, "seed": seed}
-    if task != "qa":
-        overrides.update(DEMO_VERIFIED)
-        # The tiny embedded model solves few problems: the easier levels, a cooler temperature,
-        # and room in the attempt budget to find its correct answers.
-        overrides["task"] = {"kind": task, "difficulty": [1, 2]}
-        overrides["generator"] = {"temperature": 0.3, "max_tokens": 320, "max_reasoning_chars": 400}
-        overrides["max_attempts"] = 150 * count
+    from syndgen.presets import demo_preset
+
+    preset = demo_preset(task)
     name = "demo" if task == "qa" else f"demo-{task}"
-    _execute(None, name, overrides, out, overwrite)
-
-
-DEMO_VERIFIED: dict[str, Any] = {
-    # The student gate on the same small model: 4 tries per kept question.
-    "student": {"n": 4, "too_easy": 0.75, "too_hard": 0.0},
-    "dedup": {"semantic_threshold": None},
-}
+    _execute(preset, name, {"count": count, "seed": seed}, out, overwrite)
 
 
 @app.command()

@@ -251,7 +251,10 @@ class RunConfig(_Strict):
     count: StrictInt = Field(default=20, ge=1, description="accepted samples wanted")
     seed: StrictInt = Field(default=0, ge=0, description="random seed: the same seed gives the same data")
     max_attempts: StrictInt | None = Field(
-        default=None, ge=1, description="cap on answer attempts (default: 8 x count)"
+        default=None, ge=1, description="cap on answer attempts (default: attempts_per_sample x count)"
+    )
+    attempts_per_sample: StrictInt = Field(
+        default=8, ge=1, description="the attempt cap per sample wanted, when max_attempts is not set"
     )
     workers: StrictInt | None = Field(
         default=None,
@@ -282,7 +285,7 @@ class RunConfig(_Strict):
 
     @property
     def attempt_cap(self) -> int:
-        return self.max_attempts or 8 * self.count
+        return self.max_attempts or self.attempts_per_sample * self.count
 
     @property
     def critic_model(self) -> AnyModelConfig:
@@ -292,7 +295,7 @@ class RunConfig(_Strict):
 
     def config_hash(self) -> str:
         data = self.public_dict()
-        for key in ("count", "max_attempts", "workers", "export"):
+        for key in ("count", "max_attempts", "attempts_per_sample", "workers", "export"):
             data.pop(key, None)
         for side in ("generator", "critic"):
             if isinstance(data.get(side), dict):

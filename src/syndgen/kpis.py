@@ -13,6 +13,10 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def compute_kpis(store: RunStore) -> dict[str, Any]:
+    """Counts, rates and costs of a run. Each attempt has a role (``answer``, ``vote``,
+    ``regenerate``, ``rewrite``): a sample is *accepted first try* when its kept attempt was a
+    first answer or a voting round's winner, and the regeneration success rate is the share of
+    regenerations that were kept, whatever voting or rewriting happened around them."""
     samples = store.count("samples")
     attempts = store.count("attempts")
     seeds = store.count("outcomes")
@@ -24,9 +28,16 @@ def compute_kpis(store: RunStore) -> dict[str, Any]:
     )
     by_stage = dict(store.rows("SELECT stage, COUNT(*) FROM rejections GROUP BY stage"))
     scores = dict(store.rows("SELECT score, COUNT(*) FROM verdicts WHERE score IS NOT NULL GROUP BY score"))
-    first_try = int(store.scalar("SELECT COUNT(*) FROM samples WHERE attempt_no = 1"))
-    regenerated = int(store.scalar("SELECT COUNT(*) FROM attempts WHERE attempt_no = 2"))
-    rescued = int(store.scalar("SELECT COUNT(*) FROM samples WHERE attempt_no = 2"))
+    kept_by_role = dict(
+        store.rows(
+            "SELECT a.role, COUNT(*) FROM samples s JOIN attempts a"
+            " ON a.seed_index = s.seed_index AND a.attempt_no = s.attempt_no GROUP BY a.role"
+        )
+    )
+    by_role = dict(store.rows("SELECT role, COUNT(*) FROM attempts GROUP BY role"))
+    first_try = int(kept_by_role.get("answer", 0)) + int(kept_by_role.get("vote", 0))
+    regenerated = int(by_role.get("regenerate", 0))
+    rescued = int(kept_by_role.get("regenerate", 0))
     rejected_attempts = attempts - samples
     return {
         "samples": samples,
@@ -39,6 +50,8 @@ def compute_kpis(store: RunStore) -> dict[str, Any]:
         "accepted_first_try": first_try,
         "regenerations": regenerated,
         "regeneration_success_rate": _ratio(rescued, regenerated),
+        "attempts_by_role": {str(k): int(v) for k, v in sorted(by_role.items())},
+        "kept_by_role": {str(k): int(v) for k, v in sorted(kept_by_role.items())},
         "score_histogram": {str(k): v for k, v in sorted(scores.items())},
         "wall_seconds": round(wall_s, 2),
         "seconds_per_valid_record": _ratio(wall_s, samples),

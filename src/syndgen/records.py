@@ -156,6 +156,9 @@ class Sample(_Frozen):
     context: tuple[Passage, ...] = ()
     support: dict[str, Any] = Field(default_factory=dict, description="grounded: the support check")
     rewritten_from: str | None = Field(default=None, description="the question before a rewrite")
+    columns: dict[str, Any] = Field(
+        default_factory=dict, description="a kind's own export columns (added after the common ones)"
+    )
 
     @property
     def score(self) -> int | None:

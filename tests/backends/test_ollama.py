@@ -13,8 +13,8 @@ from syndgen.backends.base import ChatRequest
 from syndgen.config import parse_config
 from syndgen.errors import BackendError
 from syndgen.export.run_export import export_run
-from syndgen.runner.run import run_pipeline
 from syndgen.records import Message
+from syndgen.runner.run import run_pipeline
 
 HELLO = ChatRequest(messages=(Message(role="user", content="How fast?"),), max_tokens=32, seed=5)
 

@@ -15,8 +15,8 @@ from syndgen.cli import app
 from syndgen.config import parse_config
 from syndgen.errors import BackendError
 from syndgen.export.run_export import export_run
-from syndgen.runner.run import run_pipeline
 from syndgen.records import Message
+from syndgen.runner.run import run_pipeline
 from syndgen.steps.critic import VERDICT_FORMAT, parse_verdict
 
 

@@ -15,8 +15,8 @@ import yaml
 from syndgen.api import inspect_run
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.runner.run import run_pipeline
 from syndgen.reasoning import split_reasoning
+from syndgen.runner.run import run_pipeline
 from syndgen.text.similarity import pairs_above
 from syndgen.verify import tasks
 from syndgen.verify.mathcheck import extract_final_answer, values_equal

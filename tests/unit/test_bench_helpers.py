@@ -1,6 +1,7 @@
-from syndgen.backends.common import AsyncLoop
 import importlib.util
 from pathlib import Path
+
+from syndgen.backends.common import AsyncLoop
 
 _spec = importlib.util.spec_from_file_location(
     "throughput", Path(__file__).resolve().parents[2] / "bench" / "throughput.py"

@@ -10,9 +10,8 @@ from typer.testing import CliRunner
 from fakes import FakeBackend, scripted, topic_of
 from syndgen.cli import app
 from syndgen.config import RunConfig
-from syndgen.runner.run import run_pipeline
-from syndgen.prompts import PromptSet
 from syndgen.runner.build import build_context
+from syndgen.runner.run import run_pipeline
 
 runner = CliRunner()
 

@@ -8,10 +8,9 @@ import sqlite3
 from fakes import FakeBackend
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.runner.run import run_pipeline
-from syndgen.prompts import PromptSet
 from syndgen.kinds.conversation import deal_patterns, exchanges_for
 from syndgen.runner.build import build_context
+from syndgen.runner.run import run_pipeline
 
 PATTERNS = ["clarify", "example", "compare", "summary"]
 

@@ -11,9 +11,8 @@ from fakes import FakeBackend
 from syndgen.api import ingest_documents
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.runner.run import run_pipeline
-from syndgen.prompts import PromptSet
 from syndgen.runner.build import build_context
+from syndgen.runner.run import run_pipeline
 
 POLICY = """# Leave policy
 

@@ -8,15 +8,14 @@ import threading
 import pytest
 
 from fakes import FakeBackend, scripted, stage_of, topic_of
+from syndgen.backends.call import request_seed
 from syndgen.config import RunConfig
 from syndgen.errors import BackendError, Cancelled, RunStateError
 from syndgen.export.run_export import export_run
 from syndgen.kpis import compute_kpis
+from syndgen.runner.build import build_context
 from syndgen.runner.run import run_pipeline
 from syndgen.runner.scheduler import in_flight_wanted
-from syndgen.prompts import PromptSet
-from syndgen.backends.call import request_seed
-from syndgen.runner.build import build_context
 from syndgen.store import RunStore
 
 TOPICS = [f"topic {i}" for i in range(50)]

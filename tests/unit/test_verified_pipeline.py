@@ -6,9 +6,8 @@ import sqlite3
 from fakes import FakeBackend
 from syndgen.config import RunConfig
 from syndgen.export.run_export import export_run
-from syndgen.runner.run import run_pipeline
-from syndgen.prompts import PromptSet
 from syndgen.runner.build import build_context
+from syndgen.runner.run import run_pipeline
 from syndgen.verify import tasks
 from syndgen.verify.mathcheck import extract_final_answer, values_equal
 

@@ -21,8 +21,8 @@ class ModelSettings(BaseModel):
     """Sampling settings common to every backend."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0, description="sampling temperature (0: greedy)")
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0, description="nucleus sampling: keep this much mass")
     max_tokens: int = Field(default=512, ge=1, description="cap on generated tokens per call")
     timeout_s: float = Field(default=600.0, gt=0, description="per-request timeout")
 

@@ -19,8 +19,8 @@ from syndgen.records import Usage
 
 
 class Config(ModelSettings):
-    backend: Literal["dryrun"]
-    model: str = "dryrun"
+    backend: Literal["dryrun"] = Field(description="scripted replies, no model: for tests and dry runs")
+    model: str = Field(default="dryrun", description="the name its replies carry")
     score: int = Field(default=5, ge=1, le=5, description="the score every verdict gives")
     latency_s: float = Field(default=0.0, ge=0.0, description="simulated time per request")
     parallel: int = Field(default=16, ge=1, description="requests served at once")

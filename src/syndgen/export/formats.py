@@ -99,6 +99,7 @@ def record_columns(outcome: SeedOutcome, sample: Sample) -> dict[str, Any]:
     if attempt.turns:
         cols["turns"] = sum(1 for t in attempt.turns if t.role == "assistant")
         cols["patterns_applied"] = [t.pattern for t in attempt.turns if t.role == "user" and t.pattern]
+    cols.update(sample.columns)
     return cols
 
 

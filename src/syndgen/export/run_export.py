@@ -7,7 +7,8 @@ from typing import Any
 
 from syndgen.errors import InputError
 from syndgen.export.card import ExportedFile, render_card
-from syndgen.export.formats import ADAPTERS, ReasoningMode
+from syndgen.export.formats import ReasoningMode
+from syndgen.export.registry import exporter_names, get_exporter
 from syndgen.export.writers import FileFormat, write_rows
 from syndgen.kpis import compute_kpis
 from syndgen.report import load_report
@@ -38,7 +39,7 @@ def export_run(
         with_context = config.grounding.context == "include"
         written: list[ExportedFile] = []
         for kind in formats:
-            rows = ADAPTERS[kind](outcomes, mode, config.export.system_prompt, with_context)
+            rows = get_exporter(kind)(outcomes, mode, config.export.system_prompt, with_context)
             if not rows:
                 continue
             if kind in ("sft", "dpo") and config.task.kind == "grounded":
@@ -77,7 +78,7 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
     data_dir = run_dir / DATA_DIR
     for path in sorted(data_dir.glob("*")) if data_dir.is_dir() else []:
         kind, suffix = path.stem, path.suffix.lstrip(".")
-        known = kind in ADAPTERS or kind.startswith("sft_")
+        known = kind in exporter_names() or kind.startswith("sft_")
         if known and suffix in SUFFIX and (kind, suffix) not in present:
             rows = _count_rows(path, suffix)
             present[(kind, suffix)] = ExportedFile(kind, suffix, str(path.relative_to(run_dir)), rows)

@@ -1,0 +1,1 @@
+"""A syndgen plugin used by syndgen's own tests."""
