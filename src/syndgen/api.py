@@ -71,8 +71,10 @@ def ingest_documents(
 ) -> Any:
     """Build or update the document index at ``index``; returns what changed and what failed."""
     from syndgen.embed import get_embedder
+    from syndgen.extras import require
     from syndgen.grounding.index import ingest
 
+    require("docs", "syndgen ingest")
     return ingest([Path(p) for p in paths], Path(index), embedder=get_embedder(), progress=progress)
 
 

@@ -78,5 +78,5 @@ def underfilled(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> list[tu
 
 
 def table_counts(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> dict[str, dict[str, int]]:
-    """``{axis: {value: count}}``, the shape :func:`syndgen.seeds.axes.topup_targets` takes."""
+    """``{axis: {value: count}}``, per axis."""
     return {axis: {value: cell["count"] for value, cell in cells.items()} for axis, cells in table.items()}

@@ -37,7 +37,7 @@ def load(group: str, name: str) -> Any:
     point = discovered(group)[name]
     try:
         return point.load()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever a plugin raises on import is reported as config
         raise ConfigError(
             f"the {group} plugin {name!r} ({point.value}) failed to load: {type(exc).__name__}: {exc}",
             hint="reinstall or fix the package that provides it",

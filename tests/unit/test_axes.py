@@ -16,12 +16,7 @@ from syndgen.seeds.axes import (
     balanced_indices,
     flatten_topics,
     k_pattern,
-    pack_cells,
     parse_axes,
-    plan_for_cells,
-    plan_seed_attributes,
-    quotas,
-    topup_targets,
 )
 
 
@@ -154,7 +149,7 @@ def test_plan_counts_and_quotas_agree_for_topics_and_every_axis():
         for name, value in attributes.items():
             counts[name].update(values_of(value))
         table = plan.quotas(n)
-        assert table == quotas(n, topics=topics, axes=axes)
+        assert table == AttributePlan.build(topics, axes).quotas(n)
         assert set(table["topic"]) == set(plan.topics)
         for axis, cells in table.items():
             for value, quota in cells.items():
@@ -165,8 +160,11 @@ def test_plan_counts_and_quotas_agree_for_topics_and_every_axis():
 
 def test_quota_rounds_halves_up():
     # 7 records over 2 values: 3.5 each, rounded up to 4.
-    assert quotas(7, topics=["t"], axes=[{"name": "tone", "values": ["x", "y"]}])["tone"] == {"x": 4, "y": 4}
-    assert quotas(0, topics=["a", "b"])["topic"] == {"a": 0, "b": 0}
+    assert AttributePlan.build(["t"], [{"name": "tone", "values": ["x", "y"]}]).quotas(7)["tone"] == {
+        "x": 4,
+        "y": 4,
+    }
+    assert AttributePlan.build(["a", "b"]).quotas(0)["topic"] == {"a": 0, "b": 0}
 
 
 # --------------------------------------------------------------------------- purity and shape
@@ -183,31 +181,31 @@ CONFIG = {
 
 
 def test_attribute_types_follow_the_axis():
-    topic, attributes = plan_seed_attributes(0, seed=1, **CONFIG)
+    topic, attributes = AttributePlan.build(seed=1, **CONFIG).at(0)
     assert topic in flatten_topics(CONFIG["topics"])
     assert isinstance(attributes["tone"], str)  # per_record 1: a single value
     assert isinstance(attributes["pattern"], list) and len(attributes["pattern"]) == 2  # k alternates 2, 3
-    assert len(plan_seed_attributes(1, seed=1, **CONFIG)[1]["pattern"]) == 3
+    assert len(AttributePlan.build(seed=1, **CONFIG).at(1)[1]["pattern"]) == 3
     assert isinstance(attributes["audience"], list) and len(attributes["audience"]) == 2
     values = CONFIG["axes"][0]["values"]
     assert attributes["pattern"] == sorted(attributes["pattern"], key=values.index)
 
 
 def test_seed_i_does_not_depend_on_earlier_seeds():
-    sequential = [plan_seed_attributes(i, seed=5, **CONFIG) for i in range(120)]
+    sequential = [AttributePlan.build(seed=5, **CONFIG).at(i) for i in range(120)]
     shuffled = list(range(120))
     random.Random(3).shuffle(shuffled)
     plan = AttributePlan.build(CONFIG["topics"], CONFIG["axes"], seed=5)
     for i in shuffled:
         assert plan.at(i) == sequential[i]
     # Far-away indices are computed directly, and the same twice.
-    far = plan_seed_attributes(10**9 + 7, seed=5, **CONFIG)
-    assert far == plan_seed_attributes(10**9 + 7, seed=5, **CONFIG)
+    far = AttributePlan.build(seed=5, **CONFIG).at(10**9 + 7)
+    assert far == AttributePlan.build(seed=5, **CONFIG).at(10**9 + 7)
     assert len(set(far[1]["pattern"])) == len(far[1]["pattern"])
 
 
 def test_different_seeds_give_different_plans():
-    plans = [[plan_seed_attributes(i, seed=s, **CONFIG) for i in range(40)] for s in range(4)]
+    plans = [[AttributePlan.build(seed=s, **CONFIG).at(i) for i in range(40)] for s in range(4)]
     for a, b in itertools.combinations(plans, 2):
         assert a != b
     topics_a = [t for t, _ in plans[0]]
@@ -229,79 +227,3 @@ def test_negative_index_is_refused():
 
 
 # --------------------------------------------------------------------------- top-up
-
-
-def test_topup_targets_interleave_by_deficit():
-    quota = {"topic": {"a": 3, "b": 1}, "tone": {"x": 2, "y": 2}}
-    counts = {"topic": {"a": 1, "b": 1}, "tone": {"x": 2}}
-    # Deficits: topic a -> 2, tone y -> 2 (missing from counts means 0); b and x are full.
-    assert topup_targets(counts, quota) == [("topic", "a"), ("tone", "y"), ("topic", "a"), ("tone", "y")]
-    assert topup_targets({"topic": {"a": 5}}, {"topic": {"a": 3}}) == []
-
-
-def test_pack_cells_respects_per_record_limits():
-    axes = [
-        {"name": "pattern", "values": list("abcd"), "per_record": [1, 2]},
-        {"name": "tone", "values": ["x"]},
-    ]
-    targets = [("topic", "t1"), ("topic", "t2"), ("pattern", "a"), ("pattern", "b"), ("pattern", "c")]
-    targets += [("pattern", "a"), ("tone", "x")]
-    groups = pack_cells(targets, axes=axes)
-    assert sorted(c for g in groups for c in g) == sorted(targets)
-    for group in groups:
-        assert sum(1 for a, _ in group if a == "topic") <= 1
-        pattern = [v for a, v in group if a == "pattern"]
-        assert len(pattern) <= 2 and len(set(pattern)) == len(pattern)
-    assert len(groups) == 2  # 2 topics need 2 seeds; the 4 pattern uses fit 2 per seed
-    with pytest.raises(ConfigError, match="unknown axis"):
-        pack_cells([("colour", "red")], axes=axes)
-
-
-def test_plan_for_cells_includes_required_values():
-    plan = AttributePlan.build(CONFIG["topics"], CONFIG["axes"], seed=2)
-    for index in range(50):
-        cells = [("topic", "art/painting"), ("pattern", "j"), ("pattern", "a"), ("tone", "casual")]
-        topic, attributes = plan.for_cells(1000 + index, cells)
-        assert topic == "art/painting"
-        assert {"a", "j"} <= set(attributes["pattern"])
-        assert 2 <= len(attributes["pattern"]) <= 3
-        assert len(set(attributes["pattern"])) == len(attributes["pattern"])
-        assert attributes["tone"] == "casual"
-        assert attributes["audience"] == plan.at(1000 + index)[1]["audience"]  # untouched axis
-    assert plan_for_cells(3, [], seed=2, **CONFIG) == plan.at(3)
-
-
-@pytest.mark.parametrize(
-    "cells, fragment",
-    [
-        ([("colour", "red")], "unknown axis"),
-        ([("tone", "angry")], "not a value"),
-        ([("topic", "art/painting"), ("topic", "science/biology")], "max 1"),
-        ([("pattern", v) for v in "abcd"], "max 3"),
-    ],
-)
-def test_plan_for_cells_refuses_impossible_cells(cells, fragment):
-    with pytest.raises(ConfigError, match=fragment):
-        plan_for_cells(0, cells, seed=0, **CONFIG)
-
-
-def test_topup_closes_the_gap_left_by_filtering():
-    """Drop every record with tone 'formal' (a biased filter); top-up seeds refill that cell."""
-    plan = AttributePlan.build(CONFIG["topics"], CONFIG["axes"], seed=4)
-    n = 60
-    kept = [plan.at(i) for i in range(n) if plan.at(i)[1]["tone"] != "formal"]
-    counts: dict[str, Counter[str]] = {}
-    for topic, attributes in kept:
-        counts.setdefault("topic", Counter())[topic] += 1
-        for name, value in attributes.items():
-            counts.setdefault(name, Counter()).update(values_of(value))
-    targets = topup_targets(counts, plan.quotas(n))
-    assert ("tone", "formal") in targets
-    for j, group in enumerate(pack_cells(targets, axes=CONFIG["axes"])):
-        topic, attributes = plan.for_cells(n + j, group)
-        counts["topic"][topic] += 1
-        for name, value in attributes.items():
-            counts[name].update(values_of(value))
-    for axis, cells in plan.quotas(n).items():
-        for value, quota in cells.items():
-            assert counts[axis][value] >= quota, (axis, value)

@@ -280,7 +280,7 @@ class LlamaEngine:
     def _loop(self) -> None:
         try:
             self._serve()
-        except Exception as exc:  # the engine is broken: fail every request, never hang one
+        except Exception as exc:  # noqa: BLE001 - the engine is broken: fail every request, never hang one
             self._broken = BackendError(f"the llama.cpp engine stopped: {type(exc).__name__}: {exc}")
             self._stop.set()
             self._fail_active(self._broken)

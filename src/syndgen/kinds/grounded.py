@@ -23,6 +23,7 @@ from syndgen.config import RunConfig
 from syndgen.context import AnswerTask, CriticAsk, Retriever, RunContext, SeedContext
 from syndgen.embed import get_embedder
 from syndgen.errors import ConfigError
+from syndgen.extras import require
 from syndgen.grounding.index import Index, open_index
 from syndgen.grounding.keywords import doc_keywords
 from syndgen.grounding.retrieve import HybridRetriever
@@ -48,6 +49,7 @@ def _index_dir(config: RunConfig) -> Path:
 
 @lru_cache(maxsize=4)
 def _open(path: str) -> Index:
+    require("docs", "a grounded run")
     return open_index(Path(path))
 
 

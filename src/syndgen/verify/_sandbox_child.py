@@ -121,12 +121,10 @@ def make_text() -> ToText:
     return text
 
 
-def make_path_check(workdir: str, text: ToText) -> PathCheck:
-    """Why the code may not change a path (or descriptor), or None when it is inside ``workdir``.
-
-    Paths the code changes may not contain ``..``: as the code can create no symlink or hard link,
-    resolving such a path lexically against the kernel's view of the current directory is exact.
-    """
+def make_resolver() -> tuple[Callable[[Any], str | None], Callable[[str, Any], str | None]]:
+    """``fd_path(fd)``: the file a descriptor names (None for pipes, sockets, bad numbers), and
+    ``resolve(name, dir_fd)``: the absolute path of ``name``, lexically, from the kernel's view of
+    the current directory (or of ``dir_fd``). Built-ins are bound now, before the code runs."""
     _isinstance, _int, _int_repr, _readlink, _getcwd, _OSError = (
         isinstance,
         int,
@@ -135,7 +133,6 @@ def make_path_check(workdir: str, text: ToText) -> PathCheck:
         os.getcwd,
         OSError,
     )
-    prefix = workdir + "/"
 
     def fd_path(fd: Any) -> str | None:
         if not _isinstance(fd, _int) or _int_repr(fd).startswith("-"):
@@ -160,6 +157,19 @@ def make_path_check(workdir: str, text: ToText) -> PathCheck:
         if base is None:
             return None
         return "/" + "/".join(part for part in f"{base}/{name}".split("/") if part not in ("", "."))
+
+    return fd_path, resolve
+
+
+def make_path_check(workdir: str, text: ToText) -> PathCheck:
+    """Why the code may not change a path (or descriptor), or None when it is inside ``workdir``.
+
+    Paths the code changes may not contain ``..``: as the code can create no symlink or hard link,
+    resolving such a path lexically against the kernel's view of the current directory is exact.
+    """
+    _isinstance, _int, _int_repr = isinstance, int, int.__repr__
+    fd_path, resolve = make_resolver()
+    prefix = workdir + "/"
 
     def check_path(path: Any, dir_fd: Any = None) -> str | None:
         if _isinstance(path, _int):
@@ -343,7 +353,7 @@ def run(code: str, tests: str) -> int:
     try:
         exec(compile(code, "<solution>", "exec"), namespace)
         exec(compile(tests, "<tests>", "exec"), namespace)
-    except BaseException as exc:  # everything the untrusted code raises is its failure
+    except BaseException as exc:  # noqa: BLE001 - everything the untrusted code raises is its failure
         return _report_failure(exc)
     return EXIT_PASS
 

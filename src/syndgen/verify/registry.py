@@ -184,7 +184,7 @@ def run_one(
         outcome = verifier(record, params)
     except ConfigError:
         raise
-    except Exception as exc:  # a verifier's own failure is this record's failure, not the run's
+    except Exception as exc:  # noqa: BLE001 - a verifier's own failure is this record's failure
         return VerifierResult(name=name, status="fail", detail=f"{type(exc).__name__}: {exc}")
     if not isinstance(outcome, VerifierResult):
         detail = f"returned {type(outcome).__name__}, expected a VerifierResult"

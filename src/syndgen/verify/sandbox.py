@@ -237,30 +237,38 @@ def _tail(file: IO[bytes], limit: int) -> str:
     return text[-limit:] if len(text) > limit else text
 
 
+_BY_EXIT: dict[int, tuple[SandboxStatus, str]] = {
+    child.EXIT_SETUP: ("error", "the sandbox could not be set up"),
+    child.EXIT_FAIL: ("fail", "the code or the tests raised an error"),
+}
+
+
+def _signalled(rc: int, duration_s: float, cpu_s: int) -> tuple[SandboxStatus, str]:
+    if rc in (-signal.SIGKILL, -signal.SIGXCPU) and duration_s >= cpu_s:
+        return "timeout", f"killed at the CPU time limit of {cpu_s}s"
+    if rc < 0:
+        return "error", f"killed by signal {signal.Signals(-rc).name}"
+    return "fail", f"the process exited with status {rc}"
+
+
 def _classify(done: ProcessExit, nonce_ok: bool, stderr: str, cpu_s: int) -> tuple[SandboxStatus, str]:
     """The status and a one-line summary from how the child ended."""
     rc = done.returncode
     if done.timed_out:
         return "timeout", f"still running after {done.duration_s:.1f}s (wall clock); killed"
     if rc == child.EXIT_PASS:
-        if nonce_ok:
-            return "pass", "all tests passed"
-        return "fail", "the process ended before the tests finished"
+        return (
+            ("pass", "all tests passed")
+            if nonce_ok
+            else ("fail", "the process ended before the tests finished")
+        )
     if rc == child.EXIT_BLOCKED:
         return "blocked", "a forbidden action was blocked"
     if rc == child.EXIT_CPU:
         return "timeout", f"CPU time limit of {cpu_s}s reached"
     if rc == child.EXIT_MEMORY or re.search(r"MemoryError|cannot allocate memory", stderr, re.IGNORECASE):
         return "memory", "memory limit reached"
-    if rc == child.EXIT_SETUP:
-        return "error", "the sandbox could not be set up"
-    if rc == child.EXIT_FAIL:
-        return "fail", "the code or the tests raised an error"
-    if rc in (-signal.SIGKILL, -signal.SIGXCPU) and done.duration_s >= cpu_s:
-        return "timeout", f"killed at the CPU time limit of {cpu_s}s"
-    if rc < 0:
-        return "error", f"killed by signal {signal.Signals(-rc).name}"
-    return "fail", f"the process exited with status {rc}"
+    return _BY_EXIT.get(rc) or _signalled(rc, done.duration_s, cpu_s)
 
 
 @dataclass(frozen=True)

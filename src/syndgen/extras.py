@@ -1,0 +1,33 @@
+"""Optional capabilities and the packages they need, installed as pip extras.
+
+The default install runs the demo (embedded model, critic, dedup, exports). Document grounding
+needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25). :func:`require` checks for an
+extra's packages without importing them and, when one is missing, raises one clear error that
+names the pip command; ``all`` installs every extra.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from syndgen.errors import MissingExtraError
+
+EXTRAS: dict[str, dict[str, str]] = {
+    "docs": {"pypdf": "pypdf", "docx": "python-docx", "bs4": "beautifulsoup4", "bm25s": "bm25s"},
+}
+"""extra -> {importable module: the PyPI package that provides it}."""
+
+
+def missing(extra: str) -> list[str]:
+    """The PyPI packages of ``extra`` that are not installed."""
+    return [package for module, package in EXTRAS[extra].items() if importlib.util.find_spec(module) is None]
+
+
+def require(extra: str, what: str) -> None:
+    """Fail with the install command when ``extra`` (needed for ``what``) is not installed."""
+    absent = missing(extra)
+    if absent:
+        raise MissingExtraError(
+            f"{what} needs the '{extra}' extra ({', '.join(absent)} not installed)",
+            hint=f"pip install 'syndgen[{extra}]'",
+        )
