@@ -12,7 +12,9 @@ from syndgen.extras import missing, require
 @pytest.fixture
 def no_bm25s(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "bm25s" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "bm25s" else real(name, *a)
+    )
 
 
 def test_the_docs_extra_is_installed_in_the_test_environment():

@@ -91,4 +91,6 @@ def test_no_module_is_over_400_lines():
 
 def test_the_readme_config_reference_is_generated_from_the_config():
     readme = (SRC.parent / "README.md").read_text(encoding="utf-8")
-    assert reference_markdown() in readme, "regenerate it: python -m syndgen.config_reference --write README.md"
+    assert reference_markdown() in readme, (
+        "regenerate it: python -m syndgen.config_reference --write README.md"
+    )

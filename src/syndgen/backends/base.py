@@ -111,6 +111,10 @@ class Lockstep(Protocol):
 
     def release_clients(self) -> None: ...
 
+    def reset(self) -> None:
+        """Forget all state that later batches depend on (caches); only with nothing in flight."""
+        ...
+
 
 class LockstepBackend(Backend, Protocol):
     """A backend whose ``capabilities.lockstep`` is true exposes its scheduler here."""

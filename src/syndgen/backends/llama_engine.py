@@ -249,6 +249,19 @@ class LlamaEngine:
                 self._held -= 1
                 self._cond.notify()
 
+    def reset(self) -> None:
+        """Forget every cached prefix, so the engine computes as if it had just started.
+
+        Only between requests (none running or queued): the runner calls it at a wave boundary,
+        so that a run resumed there replays the same batches, hence the same tokens.
+        """
+        with self._cond:
+            if self._known():
+                raise BackendError("the engine cannot be reset while requests are in flight")
+            self._ll.llama_memory_clear(self._mem, True)
+            for slot in self._slots:
+                slot.cached = []
+
     def cancel_all(self) -> None:
         """Drop every queued and running request (callers get :class:`Cancelled`) and refuse new
         ones until :meth:`reopen`; the engine and its caches stay usable."""

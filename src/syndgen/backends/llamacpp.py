@@ -17,6 +17,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Literal
 
@@ -149,6 +150,10 @@ class ExchangeMemo:
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def tokens(self, text: str, tokenize: Callable[[str, bool], list[int]]) -> list[int]:
         """Tokens for ``text``: a remembered exchange it starts with, then the rest tokenized.
 
@@ -215,9 +220,26 @@ class LlamaCppBackend:
         )
 
     @property
-    def lockstep(self) -> LlamaEngine:
-        """The engine, for the runner's deterministic (lockstep) scheduling."""
-        return self.engine
+    def lockstep(self) -> LlamaCppBackend:
+        """The backend itself: its scheduler is the engine's, and :meth:`reset` forgets both the
+        engine's caches and the exact tokens of recent exchanges."""
+        return self
+
+    def hold(self) -> AbstractContextManager[None]:
+        return self.engine.hold()
+
+    def clients(self, delta: int) -> None:
+        self.engine.clients(delta)
+
+    def settled(self, finished: int) -> bool:
+        return self.engine.settled(finished)
+
+    def release_clients(self) -> None:
+        self.engine.release_clients()
+
+    def reset(self) -> None:
+        self.engine.reset()
+        self._exchanges.clear()
 
     def _prompt(self, request: ChatRequest) -> tuple[str, list[int]]:
         """The request as the chat template renders it, and its tokens."""

@@ -3,7 +3,15 @@
 When one embedded engine serves both the generator and the critic, it runs in lockstep with the
 seeds: a decode step starts only when every running seed has a request queued or is done, and
 never while the runner commits and launches. The batches, and so the tokens, then depend only on
-the outputs, not on thread timing. Other backends get :class:`FreeRunning`, which does nothing.
+the outputs, not on thread timing.
+
+Waves make that survive a restart. Seeds run in waves of ``window`` consecutive indices; the
+next wave starts only when every seed of the last one is committed, and the engine is reset
+(its caches forgotten) at each wave's start. The engine state at a wave's start is therefore
+always the same, and a run killed in the middle of a wave resumes by running that wave again
+from its first seed: the seeds it had already committed are recomputed to the same outcomes
+(and not written twice), and everything after continues as the uninterrupted run would have.
+Other backends get :class:`FreeRunning`: no lockstep, no waves.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from syndgen.context import RunContext
 
 
 class Gate(Protocol):
+    waves: bool
+    """Run seeds in waves, with a reset between them (see the module docstring)."""
+
     def hold(self) -> AbstractContextManager[Any]: ...
 
     def join(self) -> None: ...
@@ -31,9 +42,16 @@ class Gate(Protocol):
 
     def abort(self) -> None: ...
 
+    def reset(self) -> None: ...
+
 
 class FreeRunning:
     """No lockstep: seeds and the backend run as they please."""
+
+    waves = False
+
+    def reset(self) -> None:
+        pass
 
     def hold(self) -> AbstractContextManager[Any]:
         return nullcontext()
@@ -54,8 +72,13 @@ class FreeRunning:
 class LockstepGate:
     """The runner's side of a lockstep backend."""
 
+    waves = True
+
     def __init__(self, engine: Lockstep) -> None:
         self.engine = engine
+
+    def reset(self) -> None:
+        self.engine.reset()
 
     def hold(self) -> AbstractContextManager[Any]:
         return self.engine.hold()

@@ -103,19 +103,32 @@ class Scheduler:
         self.running: dict[Future[SeedOutcome], int] = {}
         self.order: deque[int] = deque()  # submitted, not yet committed, in seed order
         self.ready: dict[int, SeedOutcome] = {}
-        self._replay()
-        self.next_index = self.seeds
+        self.replayed: dict[int, SeedOutcome] = {}  # committed seeds of the wave being rerun
+        committed = store.count("outcomes")
+        start = (committed // self.window) * self.window if self.gate.waves else committed
+        self._replay(start)
+        self.next_index = start
+        self.wave_end = start + self.window
 
-    def _replay(self) -> None:
-        """What earlier sessions committed: plan state, counts, the duplicate indexes."""
+    def _replay(self, start: int) -> None:
+        """What earlier sessions committed: plan state, counts, the duplicate indexes. Seeds from
+        ``start`` on (the unfinished wave) are run again and their stored outcomes taken then."""
         for stored in self.store.outcomes():
-            self.state.remember(stored.seed, stored.accepted)
-            self.samples += int(stored.accepted)
-            self.attempts += len(stored.attempts)
-            self.seeds += 1
-            if stored.sample is not None:
-                self.known.add(question_key(stored.sample.question.text), stored.seed.index)
-                self.ctx.duplicates.add(stored.seed.index, record_text(stored))
+            if stored.seed.index >= start:
+                self.replayed[stored.seed.index] = stored
+            else:
+                self._apply(stored)
+
+    def _apply(self, outcome: SeedOutcome) -> None:
+        """Count a committed outcome in the plan state, the counters and the duplicate indexes."""
+        key = question_key(outcome.question.text) if outcome.question else None
+        if outcome.sample is not None and key is not None:
+            self.known.add(key, outcome.seed.index)
+            self.ctx.duplicates.add(outcome.seed.index, record_text(outcome))
+        self.state.remember(outcome.seed, outcome.accepted)
+        self.samples += int(outcome.accepted)
+        self.seeds += 1
+        self.attempts += len(outcome.attempts)
 
     def _seen(self, limit: int) -> SeedContext:
         """Only seeds committed before this one was submitted count, whatever the timing."""
@@ -128,16 +141,16 @@ class Scheduler:
     def _commit_ready(self) -> None:
         count = self.ctx.config.count
         while self.order and self.order[0] in self.ready and self.samples < count:
-            outcome = settle(self.ready.pop(self.order.popleft()), self.known, self.state, self.ctx)
+            index = self.order.popleft()
+            fresh = self.ready.pop(index)
+            stored = self.replayed.pop(index, None)
+            if stored is not None:  # committed before the restart: the store keeps its copy
+                self._apply(stored)
+                continue
+            outcome = settle(fresh, self.known, self.state, self.ctx)
             key = question_key(outcome.question.text) if outcome.question else None
-            if outcome.sample is not None and key is not None:
-                self.known.add(key, outcome.seed.index)
-                self.ctx.duplicates.add(outcome.seed.index, record_text(outcome))
-            self.state.remember(outcome.seed, outcome.accepted)
             self.store.commit(outcome, key)
-            self.samples += int(outcome.accepted)
-            self.seeds += 1
-            self.attempts += len(outcome.attempts)
+            self._apply(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(outcome, self.samples, self.attempts)
 
@@ -154,6 +167,11 @@ class Scheduler:
 
     def _launch(self, pool: ThreadPoolExecutor) -> None:
         while self._room():
+            if self.gate.waves and self.next_index >= self.wave_end:
+                if self.order:
+                    return  # the next wave starts when every seed of this one is committed
+                self.gate.reset()
+                self.wave_end += self.window
             seed: Seed = self.state.next_seed(self.next_index)
             self.next_index += 1
             self.gate.join()
@@ -186,6 +204,7 @@ class Scheduler:
     def drive(self) -> None:
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="syndgen")
         finished: list[Future[SeedOutcome]] = []
+        self.gate.reset()  # a wave starts from a clean engine, in a new process or not
         try:
             while True:
                 self._step(pool, finished)
