@@ -38,38 +38,48 @@ def _graph() -> dict[str, set[str]]:
     return graph
 
 
+class _Tarjan:
+    """Strongly connected components of an import graph (the circles are those of size > 1)."""
+
+    def __init__(self, graph: dict[str, set[str]]) -> None:
+        self.graph = graph
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on: set[str] = set()
+        self.found: list[list[str]] = []
+
+    def visit(self, v: str) -> None:
+        self.index[v] = self.low[v] = len(self.index)
+        self.stack.append(v)
+        self.on.add(v)
+        for w in self.graph[v]:
+            if w not in self.index:
+                self.visit(w)
+                self.low[v] = min(self.low[v], self.low[w])
+            elif w in self.on:
+                self.low[v] = min(self.low[v], self.index[w])
+        if self.low[v] == self.index[v]:
+            self._pop(v)
+
+    def _pop(self, v: str) -> None:
+        component = []
+        while True:
+            w = self.stack.pop()
+            self.on.discard(w)
+            component.append(w)
+            if w == v:
+                break
+        if len(component) > 1:
+            self.found.append(sorted(component))
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in graph[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
+    tarjan = _Tarjan(graph)
     for v in graph:
-        if v not in index:
-            visit(v)
-    return found
+        if v not in tarjan.index:
+            tarjan.visit(v)
+    return tarjan.found
 
 
 def test_no_import_circle():

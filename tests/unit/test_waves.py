@@ -2,7 +2,7 @@
 unfinished wave, so a run interrupted anywhere resumes to the uninterrupted run's data."""
 
 import json
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 
 import pytest
 
@@ -77,10 +77,8 @@ def run(run_dir, stop_after=None):
         if stop_after is not None and len(seen) >= stop_after:
             raise Stop
 
-    try:
+    with suppress(Stop):
         run_pipeline(config(), run_dir, context=ctx, on_outcome=on_outcome)
-    except Stop:
-        pass
     return backend, seen
 
 

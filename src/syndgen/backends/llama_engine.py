@@ -23,76 +23,23 @@ Built on llama.cpp's C API as llama-cpp-python exposes it (``llama_batch``, ``ll
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from syndgen.backends.llama_sampling import Candidates, Sampler, SamplingParams
+from syndgen.backends.llama_slots import Vocabulary, place
+from syndgen.backends.llama_state import (
+    EngineStats,
+    Generation,
+    Request,
+    Slot,
+    quiet_logs,
+)
 from syndgen.errors import BackendError, Cancelled
-
-COPY_MIN_TOKENS = 32
-"""Copy another sequence's cache when it saves reading at least this many prompt tokens."""
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
-
-
-@dataclass(frozen=True)
-class Generation:
-    text: str
-    tokens: tuple[int, ...]
-    prompt_tokens: int
-    completion_tokens: int
-    finish_reason: str
-    cached_tokens: int
-    latency_s: float
-
-
-@dataclass
-class EngineStats:
-    """Where the engine's time went, for benchmarks (seconds and token counts since start)."""
-
-    steps: int = 0
-    decode_s: float = 0.0  # inside llama_decode
-    sample_s: float = 0.0  # sampling and bookkeeping after each decode
-    waiting_s: float = 0.0  # work was known but the step could not start (lockstep)
-    idle_s: float = 0.0  # nothing to do
-    generated_tokens: int = 0
-    prompt_tokens: int = 0  # prompt tokens read (decoded)
-    reused_tokens: int = 0  # prompt tokens served from a cache (the slot's own or a copy)
-    copied_tokens: int = 0  # of those, copied from another sequence's cache
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
-
-
-@dataclass
-class _Request:
-    prompt: list[int]
-    params: SamplingParams
-    future: Future[Generation]
-    submitted: float = field(default_factory=time.perf_counter)
-
-
-@dataclass
-class _Slot:
-    seq_id: int
-    cached: list[int] = field(default_factory=list)
-    request: _Request | None = None
-    pending: list[int] = field(default_factory=list)
-    generated: list[int] = field(default_factory=list)
-    pieces: list[bytes] = field(default_factory=list)
-    sampler: Sampler | None = None
-    reused: int = 0
-    think_tokens: int = 0
-    in_think: bool = False
-    batch_index: int = -1
 
 
 class LlamaEngine:
@@ -110,7 +57,7 @@ class LlamaEngine:
     ) -> None:
         import llama_cpp
 
-        _quiet_logs(llama_cpp)
+        quiet_logs(llama_cpp)
         self._ll = llama_cpp
         self.parallel = parallel
         self.n_ctx = n_ctx
@@ -137,12 +84,13 @@ class LlamaEngine:
             raise BackendError(f"llama.cpp could not create a context of {n_ctx * parallel} tokens")
         self._mem = llama_cpp.llama_get_memory(self._ctx)
         self._vocab = llama_cpp.llama_model_get_vocab(self._model)
-        self.n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+        self.vocab = Vocabulary(llama_cpp, self._model, self._vocab)
+        self.n_vocab = self.vocab.n_tokens
         self._batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
-        self._slots = [_Slot(seq_id=i) for i in range(parallel)]
+        self._slots = [Slot(seq_id=i) for i in range(parallel)]
         self._cond = threading.Condition()
-        self._incoming: list[_Request] = []  # guarded by _cond
-        self._waiting: list[_Request] = []  # engine thread only
+        self._incoming: list[Request] = []  # guarded by _cond
+        self._waiting: list[Request] = []  # engine thread only
         self._expected = 0  # lockstep: clients that will submit before the next step
         self._held = 0  # lockstep: the caller is changing the set of clients
         self._stop = threading.Event()
@@ -151,42 +99,13 @@ class LlamaEngine:
         self._cancel = False  # the engine thread is to drop every request it holds
         self.stats = EngineStats()
         self._candidates = Candidates(self.n_vocab)
-        self._piece_buf = ctypes.create_string_buffer(256)
         self._thread = threading.Thread(target=self._loop, name="llama-engine", daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------------ vocabulary
 
     def tokenize(self, text: str, *, add_special: bool) -> list[int]:
-        data = text.encode("utf-8")
-        size = len(data) + 16
-        buf = (self._ll.llama_token * size)()
-        n = self._ll.llama_tokenize(self._vocab, data, len(data), buf, size, add_special, True)
-        if n < 0:
-            size = -n
-            buf = (self._ll.llama_token * size)()
-            n = self._ll.llama_tokenize(self._vocab, data, len(data), buf, size, add_special, True)
-        return list(buf[:n])
-
-    def piece(self, token: int, special: bool = False) -> bytes:
-        n = self._ll.llama_token_to_piece(self._vocab, token, self._piece_buf, 256, 0, special)
-        return bytes(self._piece_buf.raw[: max(n, 0)])
-
-    def special_text(self, token: int) -> str:
-        return self.piece(token, special=True).decode("utf-8", errors="replace") if token >= 0 else ""
-
-    @property
-    def bos(self) -> int:
-        return int(self._ll.llama_vocab_bos(self._vocab))
-
-    @property
-    def eos(self) -> int:
-        return int(self._ll.llama_vocab_eos(self._vocab))
-
-    def metadata(self, key: str) -> str | None:
-        buf = ctypes.create_string_buffer(1 << 16)
-        n = self._ll.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
-        return None if n < 0 else buf.value.decode("utf-8", errors="replace")
+        return self.vocab.tokenize(text, add_special=add_special)
 
     # ------------------------------------------------------------------ requests
 
@@ -209,7 +128,7 @@ class LlamaEngine:
             if self._refusing:
                 future.set_exception(Cancelled("the request was cancelled"))
                 return future
-            self._incoming.append(_Request(prompt=prompt, params=params, future=future))
+            self._incoming.append(Request(prompt=prompt, params=params, future=future))
             self._cond.notify()
         return future
 
@@ -360,35 +279,24 @@ class LlamaEngine:
             request = self._waiting.pop(0)
             if not request.future.set_running_or_notify_cancel():
                 continue
-            prompt = request.prompt
-            slot = max(free, key=lambda s: (_common_prefix(s.cached, prompt), -s.seq_id))
-            common = min(_common_prefix(slot.cached, prompt), len(prompt) - 1)
-            donor = max(self._slots, key=lambda s: (_common_prefix(s.cached, prompt), -s.seq_id))
-            shared = min(_common_prefix(donor.cached, prompt), len(prompt) - 1)
-            if donor is not slot and shared - common >= COPY_MIN_TOKENS:
-                # Another sequence has read a longer part of this prompt: copy its cache.
-                self._ll.llama_memory_seq_cp(self._mem, donor.seq_id, slot.seq_id, -1, -1)
-                slot.cached = donor.cached[:shared]
-                common = shared
-                self.stats.copied_tokens += shared
-            self._ll.llama_memory_seq_rm(self._mem, slot.seq_id, common, -1)
-            slot.cached = slot.cached[:common]
+            slot, common, copied = place(self._ll, self._mem, self._slots, free, request.prompt)
+            self.stats.copied_tokens += copied
             slot.request = request
             slot.reused = common
             self.stats.reused_tokens += common
-            slot.pending = prompt[common:]
+            slot.pending = request.prompt[common:]
             slot.generated = []
             slot.pieces = []
             slot.think_tokens = 0
             slot.in_think = False
             self._make_samplers(slot, request.params)
 
-    def _make_samplers(self, slot: _Slot, params: SamplingParams) -> None:
+    def _make_samplers(self, slot: Slot, params: SamplingParams) -> None:
         self._free_samplers(slot)
         slot.sampler = Sampler(self._ll, self._vocab, self.n_vocab, params)
 
     @staticmethod
-    def _free_samplers(slot: _Slot) -> None:
+    def _free_samplers(slot: Slot) -> None:
         if slot.sampler is not None:
             slot.sampler.free()
             slot.sampler = None
@@ -443,11 +351,11 @@ class LlamaEngine:
         b.seq_id[i][0] = seq
         b.logits[i] = logits
 
-    def _sample(self, slot: _Slot, idx: int) -> int:
+    def _sample(self, slot: Slot, idx: int) -> int:
         assert slot.sampler is not None
         return slot.sampler.sample(self._ctx, idx, self._candidates)
 
-    def _advance(self, slot: _Slot, token: int) -> None:
+    def _advance(self, slot: Slot, token: int) -> None:
         request = slot.request
         assert request is not None
         params = request.params
@@ -456,39 +364,20 @@ class LlamaEngine:
             self._finish(slot, "stop")
             return
         slot.generated.append(token)
-        piece = self.piece(token)
+        piece = self.vocab.piece(token)
         slot.pieces.append(piece)
         if params.max_reasoning_tokens is not None:
-            self._track_think(slot, piece)
+            slot.track_think()
             if slot.in_think and slot.think_tokens > params.max_reasoning_tokens:
                 self._finish(slot, "reasoning_cap")
                 return
         if len(slot.generated) >= params.max_tokens:
             self._finish(slot, "length")
 
-    @staticmethod
-    def _track_think(slot: _Slot, piece: bytes) -> None:
-        tail = b"".join(slot.pieces[-8:]).decode("utf-8", errors="ignore")
-        if not slot.in_think and THINK_OPEN in tail and THINK_CLOSE not in tail.split(THINK_OPEN)[-1]:
-            slot.in_think = True
-        elif slot.in_think and THINK_CLOSE in tail:
-            slot.in_think = False
-        if slot.in_think:
-            slot.think_tokens += 1
-
-    def _finish(self, slot: _Slot, reason: str) -> None:
+    def _finish(self, slot: Slot, reason: str) -> None:
         request = slot.request
         assert request is not None
-        text = b"".join(slot.pieces).decode("utf-8", errors="replace")
-        result = Generation(
-            text=text,
-            tokens=tuple(slot.generated),
-            prompt_tokens=len(request.prompt),
-            completion_tokens=len(slot.generated),
-            finish_reason=reason,
-            cached_tokens=slot.reused,
-            latency_s=time.perf_counter() - request.submitted,
-        )
+        result = slot.result(reason)
         slot.request = None
         self._free_samplers(slot)
         request.future.set_result(result)
@@ -504,30 +393,3 @@ class LlamaEngine:
                     slot.cached = []
                 self._free_samplers(slot)
                 request.future.set_exception(exc)
-
-
-_LOG_CALLBACK: Any = None
-_GGML_LOG_ERROR = 4
-
-
-def _quiet_logs(llama_cpp: Any) -> None:
-    """Show llama.cpp's errors only; its info and warnings would drown the progress bar."""
-    global _LOG_CALLBACK
-    if _LOG_CALLBACK is not None:
-        return
-
-    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
-    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        if level == _GGML_LOG_ERROR:
-            sys.stderr.write(text.decode("utf-8", errors="replace"))
-
-    _LOG_CALLBACK = callback
-    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i

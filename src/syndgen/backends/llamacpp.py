@@ -190,7 +190,7 @@ class LlamaCppBackend:
             n_threads=threads,
             n_gpu_layers=config.n_gpu_layers,
         )
-        template = self.engine.metadata("tokenizer.chat_template")
+        template = self.engine.vocab.metadata("tokenizer.chat_template")
         if not template:
             self.engine.close()
             raise InputError(
@@ -200,8 +200,8 @@ class LlamaCppBackend:
         self._exchanges = ExchangeMemo(capacity=8 * config.parallel)
         self._formatter = Jinja2ChatFormatter(
             template=template,
-            eos_token=self.engine.special_text(self.engine.eos),
-            bos_token=self.engine.special_text(self.engine.bos),
+            eos_token=self.engine.vocab.special_text(self.engine.vocab.eos),
+            bos_token=self.engine.vocab.special_text(self.engine.vocab.bos),
             add_generation_prompt=True,
         )
 

@@ -46,13 +46,11 @@ anything of value.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import re
 import secrets
-import select
 import shutil
 import signal
 import stat
@@ -60,7 +58,6 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +66,7 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from . import _sandbox_child as child
+from .process import ProcessExit, run_contained
 
 SandboxStatus = Literal["pass", "fail", "timeout", "memory", "blocked", "error"]
 UNPRIVILEGED_UID = 65534
@@ -80,7 +78,6 @@ io itertools json keyword math numbers operator pathlib pprint queue random re s
 string struct tempfile textwrap threading time typing unicodedata weakref zlib
 """
 PRELOAD: tuple[str, ...] = tuple(_PRELOAD_WORDS.split())
-_SHUTDOWN_GRACE_S = 5.0
 
 
 class SandboxResult(BaseModel):
@@ -106,13 +103,6 @@ class Isolation:
     @property
     def network(self) -> bool:
         return "--net" in self.prefix
-
-
-@dataclass(frozen=True)
-class ProcessExit:
-    returncode: int
-    timed_out: bool
-    duration_s: float
 
 
 _UNSHARE_FLAGS: tuple[tuple[tuple[str, ...], bool], ...] = (
@@ -168,66 +158,6 @@ def _stdlib_readable_by_others() -> bool:
 @lru_cache(maxsize=1)
 def _child_source() -> str:
     return Path(child.__file__).read_text(encoding="utf-8")
-
-
-def _wait_for_exit(pid: int, timeout_s: float) -> bool:
-    """Wait until ``pid`` exits, without reaping it (its process group stays killable). False on timeout."""
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = None
-    if pidfd is not None:
-        try:
-            poller = select.poll()
-            poller.register(pidfd, select.POLLIN)
-            return bool(poller.poll(max(0, int(timeout_s * 1000))))
-        finally:
-            os.close(pidfd)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-            return True
-        time.sleep(0.005)
-    return False
-
-
-def kill_group(pgid: int) -> None:
-    """SIGKILL every process in the group; a group that is already gone is fine."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-def run_contained(
-    argv: list[str],
-    *,
-    cwd: str,
-    env: dict[str, str],
-    timeout_s: float,
-    stdin: IO[bytes] | int,
-    stdout: IO[bytes] | int,
-    stderr: IO[bytes] | int,
-    pass_fds: tuple[int, ...] = (),
-) -> ProcessExit:
-    """Run ``argv`` in its own session; kill its whole process group when it ends or times out."""
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=stdin,
-        stdout=stdout,
-        stderr=stderr,
-        pass_fds=pass_fds,
-        close_fds=True,
-        start_new_session=True,
-    )
-    exited = False
-    try:
-        exited = _wait_for_exit(proc.pid, timeout_s)
-    finally:
-        kill_group(proc.pid)  # the leader is not reaped yet, so the group id cannot be reused
-        proc.wait(timeout=_SHUTDOWN_GRACE_S)
-    return ProcessExit(proc.returncode, not exited, time.monotonic() - start)
 
 
 def _tail(file: IO[bytes], limit: int) -> str:
