@@ -216,3 +216,50 @@ def test_the_conversation_kind_runs_through_the_shared_loop(tmp_path):
     result, _ = run(tmp_path / "c", config, respond)
     assert result.samples == 2
     assert set(roles(tmp_path / "c")) == {"answer"}
+
+
+@pytest.mark.parametrize(("mode", "kept"), [("critic", 0), ("embedding", 2), ("any", 2)])
+def test_pattern_check_by_critic_embedding_or_either(tmp_path, mode, kept):
+    """The critic here answers "no" to every pattern question (as the embedded 135M model does);
+    the user turns do apply the pattern, which the MiniLM similarity to its description sees."""
+    config = RunConfig.model_validate(
+        {
+            "count": 2,
+            "max_attempts": 4,
+            "task": {
+                "kind": "conversation",
+                "turns": [2, 2],
+                "topics": ["tea", "maps"],
+                "pattern_check": mode,
+                "pattern_similarity": 0.5,
+                "axes": [
+                    {
+                        "name": "pattern",
+                        "values": ["clarify"],
+                        "descriptions": {"clarify": "could you clarify what you meant"},
+                    }
+                ],
+            },
+            "dedup": {"semantic_threshold": None, "near_threshold": None},
+            "quality": {"threshold": 3, "regenerate": False},
+        }
+    )
+
+    def respond(request):
+        system = request.messages[0].content
+        if "You grade the ASSISTANT" in system:
+            return json.dumps({"rationale": "fine", "score": 4})
+        if "You check a message from a user" in system:
+            return json.dumps({"applied": False})
+        if "You write the next message of a USER" in system:
+            if "clarify" in request.messages[-1].content:
+                return "Could you clarify what you meant by that?"
+            return f"Tell me about this topic number {request.seed}, please?"
+        return f"<think>Reasoning {request.seed}.</think>Assistant reply number {request.seed} here."
+
+    result, _ = run(tmp_path / mode, config, respond)
+    assert result.samples == kept
+    store = RunStore.open_existing(tmp_path / mode)
+    reasons = dict(store.rows("SELECT reason, COUNT(*) FROM rejections GROUP BY reason"))
+    store.close()
+    assert reasons.get("pattern_not_applied", 0) == (4 if mode == "critic" else 0)
