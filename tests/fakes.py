@@ -82,3 +82,10 @@ def scripted(
         return '{"rationale": "sound", "score": 5}'
 
     return respond
+
+
+def reject_forty(attempt, config):
+    """A user's cheap filter (``quality.filters: ["fakes:reject_forty"]``)."""
+    if "forty" in attempt.answer:
+        return "mentions_forty", "the answer says forty"
+    return None

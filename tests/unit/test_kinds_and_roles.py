@@ -263,3 +263,25 @@ def test_pattern_check_by_critic_embedding_or_either(tmp_path, mode, kept):
     reasons = dict(store.rows("SELECT reason, COUNT(*) FROM rejections GROUP BY reason"))
     store.close()
     assert reasons.get("pattern_not_applied", 0) == (4 if mode == "critic" else 0)
+
+
+def test_a_users_cheap_filter_runs_after_the_built_in_ones(tmp_path):
+    config = RunConfig(
+        count=1,
+        max_attempts=4,
+        task={"topics": TOPICS},
+        quality={"filters": ["fakes:reject_forty"], "regenerate": False},
+        dedup={"semantic_threshold": None},
+    )
+    result, backend = run(tmp_path / "f", config, scripted())
+    assert result.samples == 0
+    store = RunStore.open_existing(tmp_path / "f")
+    assert store.rows("SELECT DISTINCT stage, reason FROM rejections") == [("filter", "mentions_forty")]
+    store.close()
+    assert not any(stage_of(r) == "critic" for r in backend.requests)  # rejected before the critic
+
+
+def test_a_filter_that_is_not_a_callable_is_refused_before_the_run():
+    config = RunConfig(quality={"filters": ["fakes:nothing_here"]})
+    with pytest.raises(ConfigError, match="is not a callable"):
+        build_context(config, generator=FakeBackend(scripted()), duplicates=False)
