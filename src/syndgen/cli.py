@@ -234,7 +234,9 @@ def export_cmd(
     to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
     output: Annotated[
         Path | None,
-        typer.Option(help="file to write, outside the run folder or under RUN/data/ (default RUN/data/FORMAT.EXT)"),
+        typer.Option(
+            help="file to write, outside the run folder or under RUN/data/ (default RUN/data/FORMAT.EXT)"
+        ),
     ] = None,
     reasoning: Annotated[
         Literal["inline", "strip", "field"] | None,
@@ -411,16 +413,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = command.main(args=argv, prog_name="syndgen", standalone_mode=False)
     except cli_errors.NoArgsIsHelpError as exc:
-        sys.stdout.write(exc.format_message() + "\n")
-        code = 0
+        sys.stderr.write(exc.format_message() + "\n")
+        code = exc.exit_code
     except cli_errors.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "syndgen"
-        _error(f"{exc.format_message()} (see {where} --help)")
+        message = exc.format_message().replace("Value error, ", "")
+        _error(f"{message} (see {where} --help)")
         code = exc.exit_code
     except cli_errors.ClickException as exc:
         _error(exc.format_message())
         code = exc.exit_code
-    except (typer.Abort, cli_errors.Abort):
+    except typer.Abort:
         err_console.print("interrupted: rerun the same command to resume", highlight=False)
         code = 130
     sys.exit(code if isinstance(code, int) else 0)

@@ -332,7 +332,7 @@ class _NoAliasLoader(yaml.SafeLoader):
     nested in aliases (a "billion laughs" file) expand into unbounded memory."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
                 None,
@@ -344,7 +344,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 def _load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_NoAliasLoader)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -365,8 +365,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise InputError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     if data is None:
         raise ConfigError(
-            f"config {path} is empty: name at least what the run should make (e.g. count: 10)",
-            hint="`syndgen config` prints every key with its default",
+            f"config {path} is empty",
+            hint="write at least one key, e.g. count: 10; `syndgen config` prints every key with its default",
         )
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(data).__name__}")

@@ -23,7 +23,15 @@ CONFIG_NAME = "config.yaml"
 DATA_DIR = "data"
 CARD_NAME = "README.md"
 EXPORTS_NAME = "exports.json"
-_OWNED = (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm", CONFIG_NAME, CARD_NAME, DATA_DIR, EXPORTS_NAME)
+_OWNED = (
+    STORE_NAME,
+    f"{STORE_NAME}-wal",
+    f"{STORE_NAME}-shm",
+    CONFIG_NAME,
+    CARD_NAME,
+    DATA_DIR,
+    EXPORTS_NAME,
+)
 """What ``--overwrite`` removes. The lock file (also ours) stays: it is held while clearing."""
 
 

@@ -108,12 +108,12 @@ def check_gguf(path: Path) -> None:
         with path.open("rb") as fh:
             needed = expected_size(fh, size)
     except _Truncated:
-        raise InputError(f"model file {path} is truncated: its header ends past the file's end", hint=fix) from None
+        raise InputError(
+            f"model file {path} is truncated: its header ends past the file's end", hint=fix
+        ) from None
     except (ValueError, struct.error) as exc:
         raise InputError(f"model file {path} is not a valid GGUF file: {exc}", hint=fix) from None
     except OSError as exc:
         raise InputError(f"cannot read model file {path}: {exc.strerror or exc}") from None
     if size < needed:
-        raise InputError(
-            f"model file {path} is truncated: {size} bytes, its tensors need {needed}", hint=fix
-        )
+        raise InputError(f"model file {path} is truncated: {size} bytes, its tensors need {needed}", hint=fix)

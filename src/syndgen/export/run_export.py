@@ -12,7 +12,7 @@ from syndgen.export.formats import ADAPTERS, ReasoningMode
 from syndgen.export.ledger import remember_export, wrote_export
 from syndgen.export.writers import FileFormat, write_rows
 from syndgen.kpis import compute_kpis
-from syndgen.report import load_report
+from syndgen.report import build_report, load_report
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
 from syndgen.store import RunStore
 
@@ -101,7 +101,12 @@ def check_output(run_dir: Path, output: Path, *, force: bool = False) -> Path:
         raise InputError(f"cannot write --output {output}: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(f"cannot write --output {output}: no permission to write in {existing}")
-    if target.exists() and not force and not target.is_relative_to(data) and not wrote_export(run_dir, target):
+    if (
+        target.exists()
+        and not force
+        and not target.is_relative_to(data)
+        and not wrote_export(run_dir, target)
+    ):
         raise InputError(
             f"--output {output} already exists and was not written by this run's exports",
             hint="rerun with --force to replace it, or choose another file",
@@ -134,13 +139,16 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
             rows = _count_rows(path, suffix)
             present[(kind, suffix)] = ExportedFile(kind, suffix, str(path.relative_to(run_dir)), rows)
     config = load_run_config(store)
+    # A run killed before its first session ended has no stored report yet: compute one (not
+    # stored: the store is read-only here), without embeddings, so the card still has coverage.
+    report = load_report(store) or build_report(store, config, embed_diversity=False)
     card = render_card(
         title=f"syndgen dataset: {run_dir.resolve().name}",
         files=sorted(present.values(), key=lambda f: (f.kind, f.to)),
         config=config.public_dict(),
         config_hash=store.get_meta("config_hash") or "",
         kpis=compute_kpis(store),
-        report=load_report(store),
+        report=report,
         lineage=_lineage(store),
     )
     atomic_write_text(run_dir / CARD_NAME, card)

@@ -135,7 +135,9 @@ def check_override(name: str, path: str, env: jinja2.Environment | None = None) 
     """The source of the override file for template ``name``, checked: an existing UTF-8 file
     that parses as a Jinja template. Every problem is one error naming the file."""
     if name not in names():
-        raise ConfigError(f"prompts.{name}: no template of that name", hint=f"choose from {', '.join(names())}")
+        raise ConfigError(
+            f"prompts.{name}: no template of that name", hint=f"choose from {', '.join(names())}"
+        )
     file = Path(path).expanduser()
     if not file.exists():
         raise InputError(f"prompts.{name}: template file not found: {path}")
@@ -152,7 +154,9 @@ def check_override(name: str, path: str, env: jinja2.Environment | None = None) 
     try:
         (env or _environment()).parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise ConfigError(f"prompts.{name}: {path} line {exc.lineno}: invalid Jinja template: {exc.message}") from None
+        raise ConfigError(
+            f"prompts.{name}: {path} line {exc.lineno}: invalid Jinja template: {exc.message}"
+        ) from None
     return source
 
 
