@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
@@ -310,3 +311,13 @@ def test_exports_ledger_is_json(tmp_path: Path):
     assert ledger[str(target)]["bytes"] == 3
     target.write_text("{}\n{}\n")
     assert not wrote_export(tmp_path, target)
+
+
+def test_clean_text_is_linear_on_a_long_blank_run():
+    from syndgen.grounding.parse import clean_text
+
+    # The old regex took ~10 s for 100k blanks and grew with the square (~17 min for 1M).
+    text = "first" + " " * 1_000_000 + "last  \t\nnext\u00a0 \n\n\n\nend  "
+    start = time.perf_counter()
+    assert clean_text(text) == "first" + " " * 1_000_000 + "last\nnext\n\nend"
+    assert time.perf_counter() - start < 2.0
