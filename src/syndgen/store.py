@@ -197,8 +197,18 @@ def check_store(path: Path) -> str | None:
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
+    """A read-only connection. In a folder nobody may write (read-only media, another user's run)
+    SQLite cannot create the WAL index it needs, so the file is then opened as immutable."""
     uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
-    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:  # cannot open (not: not a database, which is DatabaseError)
+        db.close()
+        if os.access(path.parent, os.W_OK):
+            raise
+        db = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    return db
 
 
 class RunStore:

@@ -166,25 +166,50 @@ def test_out_that_cannot_exist_is_one_line(tmp_path: Path):
     assert blocker.read_text() == "x"
 
 
+def syndgen_in_read_only(folder: Path, *args: object) -> subprocess.CompletedProcess[str]:
+    """Run syndgen with ``folder`` unwritable: chmod for a normal user; for root (who writes
+    anywhere) a read-only bind mount in a mount namespace of its own. Skips where neither works."""
+    command = [sys.executable, "-m", "syndgen", *map(str, args)]
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "80"}
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+    else:
+        if shutil.which("unshare") is None:
+            pytest.skip("running as root without unshare: no way to make a folder unwritable")
+        script = f'mount --bind -o ro "{folder}" "{folder}" || exit 99; exec "$@"'
+        command = ["unshare", "-m", "sh", "-c", script, "sh", *command]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        if os.geteuid() != 0:
+            folder.chmod(0o755)
+    if proc.returncode == 99 or "unshare failed" in proc.stderr:
+        pytest.skip(f"running as root and a read-only bind mount is not allowed here: {proc.stderr.strip()}")
+    return proc
+
+
 def test_out_in_a_folder_nobody_may_write_is_one_line(tmp_path: Path):
     cfg = write_config(tmp_path / "c.yaml", {"count": 1, **FAST})
     locked = tmp_path / "locked"
     locked.mkdir()
-    command = [sys.executable, "-m", "syndgen", "run", str(cfg), "--out", str(locked / "run")]
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    if os.geteuid() != 0:
-        locked.chmod(0o555)
-    else:  # root writes anywhere: make the folder read-only with a bind mount of its own
-        if shutil.which("unshare") is None:
-            pytest.skip("running as root without unshare: no way to make a folder unwritable")
-        script = f'mount --bind -o ro "{locked}" "{locked}" || exit 99; exec "$@"'
-        command = ["unshare", "-m", "sh", "-c", script, "sh", *command]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
-    if proc.returncode == 99 or "unshare failed" in proc.stderr:
-        pytest.skip(f"running as root and a read-only bind mount is not allowed here: {proc.stderr.strip()}")
+    proc = syndgen_in_read_only(locked, "run", cfg, "--out", locked / "run")
     line = one_error(proc, 2)
     assert "not writable" in line and str(locked) in line
     assert not (locked / "run").exists()
+
+
+def test_a_run_folder_on_read_only_media_can_be_inspected_and_exported(run_dir: Path, tmp_path: Path):
+    for side in ("-wal", "-shm"):  # as a cleanly closed run leaves it
+        Path(f"{run_dir / 'run.sqlite'}{side}").unlink(missing_ok=True)
+    proc = syndgen_in_read_only(run_dir, "inspect", run_dir, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["samples"] == 3
+    out = tmp_path / "train.jsonl"
+    proc = syndgen_in_read_only(run_dir, "export", run_dir, "--output", out)
+    assert proc.returncode == 0, proc.stderr
+    assert len(out.read_text().splitlines()) == 3
+    line = one_error(syndgen_in_read_only(run_dir, "export", run_dir), 2)
+    assert "cannot write" in line and ("Read-only file system" in line or "Permission denied" in line)
 
 
 # --------------------------------------------------------------------------- 4. prompt overrides

@@ -8,6 +8,7 @@ ledger is plain JSON (``{absolute path: {"sha256": ..., "bytes": ...}}``), writt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -48,4 +49,7 @@ def remember_export(run_dir: Path, target: Path) -> None:
     ledger = _read(run_dir)
     sha, size = _digest(target)
     ledger[str(target)] = {"sha256": sha, "bytes": size}
-    atomic_write_text(run_dir / EXPORTS_NAME, json.dumps(ledger, indent=1, sort_keys=True) + "\n")
+    # A run folder that cannot be written (read-only media) keeps no ledger: the export itself
+    # succeeded, and the next one over the same file only needs --force.
+    with contextlib.suppress(OSError):
+        atomic_write_text(run_dir / EXPORTS_NAME, json.dumps(ledger, indent=1, sort_keys=True) + "\n")

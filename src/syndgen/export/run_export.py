@@ -151,7 +151,10 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
         report=report,
         lineage=_lineage(store),
     )
-    atomic_write_text(run_dir / CARD_NAME, card)
+    try:
+        atomic_write_text(run_dir / CARD_NAME, card)
+    except OSError as exc:
+        raise InputError(f"cannot write {run_dir / CARD_NAME}: {exc.strerror or exc}") from None
 
 
 def _lineage(store: RunStore) -> dict[str, Any]:
