@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,8 +17,14 @@ from typing import Annotated, Any, Literal, TypeVar, cast
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+try:  # typer >= 0.26 parses with its own copy of click
+    from typer._click import exceptions as cli_errors
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click import exceptions as cli_errors  # type: ignore[no-redef]
 
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
@@ -27,8 +34,18 @@ from syndgen.export.run_export import export_run
 from syndgen.records import SeedOutcome
 from syndgen.runner.run import RunResult, run_pipeline
 
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 other errors (and ingest when a file failed, export with no rows); "
+    "2 config, input or usage; 3 backend; 4 unparseable model output; 5 stopped at the attempt cap "
+    "before the target (the kept data is written); 6 coverage check failed (the data is written); "
+    "130 interrupted (rerun to resume)."
+)
+ATTEMPT_CAP_EXIT = 5
+COVERAGE_EXIT = 6
+
 app = typer.Typer(
     help="syndgen: synthetic training data with reasoning traces, a critic, and SFT/DPO exports.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -47,13 +64,20 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SyndgenError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            _error(str(exc))
             raise typer.Exit(exc.exit_code) from None
+        except sqlite3.DatabaseError as exc:  # a store damaged while it was being read
+            _error(f"the run store is damaged: {exc}")
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted: rerun the same command to resume", highlight=False)
             raise typer.Exit(130) from None
 
     return cast(F, wrapper)
+
+
+def _error(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- run / demo
@@ -95,8 +119,14 @@ def _execute(
         progress.stop()
     files = export_run(run_dir)
     _print_summary(result, [f.path for f in files])
-    if result.complete:  # a run cut short by its attempt cap has already said so
-        _check_coverage(result.run_dir)
+    if not result.complete:
+        _error(
+            f"stopped at the attempt cap ({result.attempt_cap} attempts) with "
+            f"{result.samples}/{result.target} samples; the kept data is written "
+            f"(rerun with --set max_attempts=N above {result.attempt_cap} to go on, or use a stronger model)"
+        )
+        raise typer.Exit(ATTEMPT_CAP_EXIT)
+    _check_coverage(result.run_dir)
 
 
 def _check_coverage(run_dir: Path) -> None:
@@ -107,7 +137,7 @@ def _check_coverage(run_dir: Path) -> None:
 
         failures = "; ".join(coverage_failures(info))
         err_console.print(f"[bold red]coverage check failed:[/] {failures}", highlight=False)
-        raise typer.Exit(6)
+        raise typer.Exit(COVERAGE_EXIT)
 
 
 def _print_summary(result: RunResult, files: list[str]) -> None:
@@ -125,14 +155,8 @@ def _print_summary(result: RunResult, files: list[str]) -> None:
         table.add_row(key, value)
     out_console.print(table)
     for path in files:
-        out_console.print(f"wrote {result.run_dir / path}", highlight=False)
-    out_console.print(f"card  {result.run_dir / 'README.md'}", highlight=False)
-    if not result.complete:
-        err_console.print(
-            f"[yellow]warning:[/] stopped at the attempt cap ({result.attempt_cap}) with "
-            f"{result.samples}/{result.target} samples; raise max_attempts or use a stronger model",
-            highlight=False,
-        )
+        out_console.print(f"wrote {result.run_dir / path}", highlight=False, soft_wrap=True)
+    out_console.print(f"card  {result.run_dir / 'README.md'}", highlight=False, soft_wrap=True)
 
 
 def _pairs(mapping: dict[str, Any]) -> str:
@@ -179,7 +203,9 @@ def run(
 ) -> None:
     """Run a generation from a config file; rerun the same command to resume."""
     overrides: dict[str, Any] = dict(parse_set_option(item) for item in set_ or [])
-    overrides.update({"count": count, "seed": seed, "workers": workers})
+    # A flag given on the command line wins over --set; one not given leaves --set alone.
+    flags = {"count": count, "seed": seed, "workers": workers}
+    overrides.update({key: value for key, value in flags.items() if value is not None})
     if index is not None:
         overrides["grounding.index"] = str(index)
     _execute(config, config.stem, overrides, out, overwrite)
@@ -194,21 +220,29 @@ def export_cmd(
         typer.Option("--format", help="SFT/DPO (TRL), or provider chat fine-tuning rows"),
     ] = "sft",
     to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
-    output: Annotated[Path | None, typer.Option(help="file to write (default RUN/data/FORMAT.EXT)")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="file to write, outside the run folder or under RUN/data/ (default RUN/data/FORMAT.EXT)"
+        ),
+    ] = None,
     reasoning: Annotated[
         Literal["inline", "strip", "field"] | None,
         typer.Option(help="keep the trace inline in <think>, strip it, or put it in its own column"),
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="replace an existing --output file that syndgen did not write")
+    ] = False,
 ) -> None:
     """Export a run as SFT chat messages or DPO preference pairs."""
-    files = export_run(run_dir, formats=[format], to=[to], reasoning=reasoning, output=output)
+    files = export_run(run_dir, formats=[format], to=[to], reasoning=reasoning, output=output, force=force)
     if not files:
         why = " (DPO needs a seed with a rejected attempt and an accepted one)" if format == "dpo" else ""
         err_console.print(f"[yellow]warning:[/] no {format} rows in {run_dir}{why}", highlight=False)
         raise typer.Exit(1)
     for f in files:
         target = output or run_dir / f.path
-        out_console.print(f"wrote {target} ({f.rows} rows)", highlight=False)
+        out_console.print(f"wrote {target} ({f.rows} rows)", highlight=False, soft_wrap=True)
 
 
 @app.command("inspect")
@@ -255,24 +289,31 @@ def ingest(
     index: Annotated[Path, typer.Option(help="index folder to build or update")],
 ) -> None:
     """Build or update a document index for grounded generation (unchanged files are skipped)."""
-    from syndgen.api import ingest_documents
+    from syndgen.embed import get_embedder
+    from syndgen.grounding.index import ingest as ingest_paths
 
     with Progress(
         TextColumn("[bold]ingesting"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
+        TimeElapsedColumn(),
         console=err_console,
     ) as progress:
-        task_id = progress.add_task("", total=None)
+        files_id = progress.add_task("files", total=None)
+        step_id = progress.add_task("", total=None, visible=False)
 
         def on_file(done: int, total: int, source: str) -> None:
-            progress.update(task_id, completed=done, total=total, description=source)
+            progress.update(files_id, completed=done, total=total, description=source)
+            progress.update(step_id, visible=False)
 
-        report = ingest_documents(paths, index, progress=on_file)
+        def on_step(done: int, total: int, what: str) -> None:
+            progress.update(step_id, completed=done, total=total, description=what, visible=True)
+
+        report = ingest_paths(paths, index, embedder=get_embedder(), progress=on_file, step=on_step)
     for label, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for source in items:
-            out_console.print(f"{label:9} {source}", highlight=False)
+            out_console.print(f"{label:9} {source}", highlight=False, soft_wrap=True)
     for source, why in report.duplicates:
         out_console.print(f"duplicate {source}: {why}", highlight=False)
     out_console.print(
@@ -282,7 +323,7 @@ def ingest(
         highlight=False,
     )
     for source, why in report.failed:
-        err_console.print(f"[bold red]failed:[/] {source}: {why}", highlight=False)
+        err_console.print(f"[bold red]failed:[/] {escape(source)}: {escape(why)}", highlight=False)
     if report.failed:
         raise typer.Exit(1)
 
@@ -322,8 +363,27 @@ def prompts_show(
         out_console.print(message.content, markup=False, highlight=False)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The ``syndgen`` entry point. A bad flag or argument is one ``error:`` line and exit 2,
+    not Click's usage box."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="syndgen", standalone_mode=False)
+    except cli_errors.NoArgsIsHelpError as exc:
+        sys.stderr.write(exc.format_message() + "\n")
+        code = exc.exit_code
+    except cli_errors.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "syndgen"
+        message = exc.format_message().replace("Value error, ", "")
+        _error(f"{message} (see {where} --help)")
+        code = exc.exit_code
+    except cli_errors.ClickException as exc:
+        _error(exc.format_message())
+        code = exc.exit_code
+    except typer.Abort:
+        err_console.print("interrupted: rerun the same command to resume", highlight=False)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

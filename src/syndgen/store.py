@@ -9,8 +9,10 @@ append-only; schema changes are a list of migration functions.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,15 @@ from typing import Any
 from syndgen.errors import RunStateError
 from syndgen.records import SeedOutcome
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, one process per run folder
+    fcntl = None  # type: ignore[assignment]
+
 STORE_NAME = "run.sqlite"
+LOCK_NAME = ".lock"
+TABLES = frozenset({"meta", "outcomes", "attempts", "verdicts", "rejections", "samples", "sessions"})
+_REPAIR = "restore it from a copy, or start again with `syndgen run ... --overwrite`"
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -123,14 +133,120 @@ def migrate(db: sqlite3.Connection) -> None:
             db.execute(f"PRAGMA user_version = {number}")
 
 
+class RunLock:
+    """An exclusive lock on a run folder (``RUN/.lock``, holding the holder's pid).
+
+    Taken with ``flock(LOCK_EX | LOCK_NB)`` for as long as a run is open for writing, so a second
+    process on the same folder stops at once instead of redoing the same seeds. The kernel drops
+    the lock when the process ends, however it ends; the file itself stays (removing it would let
+    two processes lock two different files).
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        if fcntl is None:  # pragma: no cover
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise RunStateError(
+                f"{self.path.parent} is in use by {who}", hint="wait for it to finish, or stop it"
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.ftruncate(fd, 0)
+            os.close(fd)  # closing the descriptor releases the flock
+
+
+def _damaged(path: Path, why: str) -> RunStateError:
+    return RunStateError(f"{path} is {why}", hint=_REPAIR)
+
+
+def check_store(path: Path) -> str | None:
+    """What is wrong with the store file at ``path``, read-only and without changing a byte.
+
+    Returns None for a sound store, ``"empty"`` for a file with no run in it (zero bytes, or no
+    syndgen tables), or a description of the damage (not a database, truncated, newer schema).
+    """
+    if path.stat().st_size == 0:
+        return "empty"
+    try:
+        db = _connect_ro(path)
+    except sqlite3.DatabaseError as exc:
+        return f"damaged ({exc})"
+    try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        tables = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version == 0 and not tables:
+            return "empty"
+        if version > len(MIGRATIONS):
+            return f"from a newer syndgen (schema {version}, this one reads up to {len(MIGRATIONS)})"
+        missing = sorted(TABLES - tables)
+        if missing:
+            return f"damaged (no {', '.join(missing)} table)"
+        verdict = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
+        if verdict != ["ok"]:
+            return f"damaged ({verdict[0]})"
+    except sqlite3.DatabaseError as exc:
+        return f"damaged ({exc})"
+    finally:
+        db.close()
+    return None
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    """A read-only connection. In a folder nobody may write (read-only media, another user's run)
+    SQLite cannot create the WAL index it needs, so the file is then opened as immutable."""
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:  # cannot open (not: not a database, which is DatabaseError)
+        db.close()
+        if os.access(path.parent, os.W_OK):
+            raise
+        db = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    return db
+
+
 class RunStore:
-    def __init__(self, path: Path) -> None:
+    """The run store. ``read_only`` opens it with SQLite's ``mode=ro`` (inspect, export): nothing
+    is written, and an empty or damaged file is refused with one line, its bytes unchanged. A
+    writable store may own the run folder's :class:`RunLock`; :meth:`close` releases it."""
+
+    def __init__(self, path: Path, *, read_only: bool = False, lock: RunLock | None = None) -> None:
         self.path = path
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a commit survives kill -9 (it is in the OS before COMMIT returns).
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        migrate(self.db)
+        self.read_only = read_only
+        self._lock = lock
+        try:
+            if read_only:
+                self.db = _connect_ro(path)
+            else:
+                self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a commit survives kill -9 (it is in the OS before COMMIT returns).
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            if lock is not None:
+                lock.release()
+            raise _damaged(path, f"damaged ({exc})") from None
         self._session: int | None = None
         self._session_start = 0.0
 
@@ -138,16 +254,29 @@ class RunStore:
 
     @classmethod
     def open_existing(cls, run_dir: Path) -> RunStore:
+        """Open a run's store read-only; a missing, empty or damaged one is one clear error."""
         path = run_dir / STORE_NAME
         if not path.is_file():
             raise RunStateError(
                 f"{run_dir} is not a syndgen run folder (no {STORE_NAME})",
                 hint="give the --out folder of a run",
             )
-        return cls(path)
+        problem = check_store(path)
+        if problem == "empty":
+            raise RunStateError(
+                f"{path} is empty: it holds no run", hint="run `syndgen run` into this folder first"
+            )
+        if problem is not None:
+            raise _damaged(path, problem)
+        return cls(path, read_only=True)
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     # ----------------------------------------------------------------- meta
 

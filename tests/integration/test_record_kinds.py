@@ -166,7 +166,7 @@ def test_grounded_run_on_the_embedded_model_traces_every_answer(tmp_path: Path):
         timeout=1500,
         cwd=EXAMPLES.parent,
     )
-    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.returncode in (0, 5), run.stderr[-2000:]  # 5: stopped at its attempt cap
     info = inspect_run(out)
     assert info["seeds"] > 0 and info["task"] == "grounded"
     chunk_ids = set(pq.read_table(next(index.glob("chunks-*.parquet"))).column("chunk_id").to_pylist())

@@ -73,9 +73,17 @@ def test_missing_file_is_input_error(tmp_path: Path):
         load_config(tmp_path / "nope.yaml")
 
 
-def test_empty_file_gives_defaults(tmp_path: Path):
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_empty_file_is_refused(tmp_path: Path, text: str):
     path = tmp_path / "empty.yaml"
-    path.write_text("")
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=f"config {path} is empty"):
+        load_config(path)
+
+
+def test_explicit_empty_mapping_gives_defaults(tmp_path: Path):
+    path = tmp_path / "defaults.yaml"
+    path.write_text("{}\n")
     assert load_config(path) == RunConfig()
 
 

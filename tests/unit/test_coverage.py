@@ -57,11 +57,18 @@ def test_values_with_zero_quota_and_no_use_do_not_count():
     assert coverage_skew(coverage_table([], quotas)) == {"pattern": 1.0}
 
 
-def test_coverage_ok_uses_max_skew():
-    rows = [("optics", {})] * 4 + [("lasers", {})] * 2
+def test_coverage_ok_uses_max_skew_outside_the_band():
+    # optics is two above its quota (outside quota +- 1): the skew 5/3 decides
+    rows = [("optics", {})] * 5 + [("lasers", {})] * 3
     table = coverage_table(rows, {"topic": {"optics": 3, "lasers": 3}})
     assert coverage_ok(table, max_skew=2.0)
-    assert not coverage_ok(table, max_skew=1.9)
+    assert not coverage_ok(table, max_skew=1.5)
+
+
+def test_coverage_ok_within_one_of_every_quota_passes_any_max_skew():
+    rows = [("optics", {})] * 4 + [("lasers", {})] * 2  # quota 3 each: 4 and 2, skew 2
+    table = coverage_table(rows, {"topic": {"optics": 3, "lasers": 3}})
+    assert coverage_ok(table, max_skew=1.0)
 
 
 def test_underfilled_lists_missing_counts():

@@ -25,6 +25,7 @@ from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import ModelSettings
+from syndgen.backends.gguf_header import check_gguf
 from syndgen.backends.llama_engine import LlamaEngine
 from syndgen.backends.llama_sampling import SamplingParams
 from syndgen.errors import ConfigError, InputError, MissingExtraError
@@ -92,6 +93,7 @@ def resolve_model_path(model: str) -> Path:
             f"not a GGUF model file: {path}",
             hint="llama.cpp loads .gguf files; convert the model or use the ollama/openai backend",
         )
+    check_gguf(path)  # a truncated copy: one line here, not llama.cpp's log and a failure
     return path
 
 

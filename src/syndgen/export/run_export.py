@@ -1,17 +1,19 @@
-"""Export a run folder: read outcomes from the store, adapt, write, and refresh the card."""
+"""Export a run folder: read outcomes from the store (read-only), adapt, write, and refresh the card."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from syndgen.errors import InputError
 from syndgen.export.card import ExportedFile, render_card
 from syndgen.export.formats import ReasoningMode
+from syndgen.export.ledger import remember_export, wrote_export
 from syndgen.export.registry import exporter_names, get_exporter
 from syndgen.export.writers import FileFormat, write_rows
 from syndgen.kpis import compute_kpis
-from syndgen.report import load_report
+from syndgen.report import build_report, load_report
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
 from syndgen.store import RunStore
 
@@ -25,8 +27,14 @@ def export_run(
     to: list[FileFormat] | None = None,
     reasoning: ReasoningMode | None = None,
     output: Path | None = None,
+    force: bool = False,
 ) -> list[ExportedFile]:
-    """Write the run's data files and its card. Returns what was written (empty sets skipped)."""
+    """Write the run's data files and its card. Returns what was written (empty sets skipped).
+
+    The store is opened read-only. ``output`` (one file) may be outside the run folder or under
+    its ``data/``; an existing file there is replaced only when syndgen wrote it (see
+    :mod:`syndgen.export.ledger`) or with ``force``.
+    """
     store = RunStore.open_existing(run_dir)
     try:
         config = load_run_config(store)
@@ -35,6 +43,7 @@ def export_run(
         mode: ReasoningMode = reasoning or config.export.reasoning
         if output is not None and (len(formats) != 1 or len(to) != 1):
             raise InputError("--output names one file: give exactly one --format and one --to")
+        target = check_output(run_dir, output, force=force) if output is not None else None
         outcomes = list(store.outcomes())
         with_context = config.grounding.context == "include"
         written: list[ExportedFile] = []
@@ -47,15 +56,63 @@ def export_run(
                 rows = [{**row, **stamp} for row in rows]
             for name, subset in _difficulty_sets(kind, rows, output is None):
                 for fmt in to:
-                    path = output or run_dir / DATA_DIR / f"{name}{SUFFIX[fmt]}"
-                    write_rows(subset, path, fmt)
+                    path = target or run_dir / DATA_DIR / f"{name}{SUFFIX[fmt]}"
+                    _write(subset, path, fmt)
+                    if target is not None:
+                        remember_export(run_dir, target)
                     shown = path.relative_to(run_dir) if path.is_relative_to(run_dir) else path
                     written.append(ExportedFile(kind=name, to=fmt, path=str(shown), rows=len(subset)))
-        if output is None or output.resolve().is_relative_to(run_dir.resolve()):
+        if target is None or target.is_relative_to(run_dir.resolve()):
             _write_card(run_dir, store, written)
         return written
     finally:
         store.close()
+
+
+def _write(rows: list[dict[str, Any]], path: Path, fmt: FileFormat) -> None:
+    try:
+        write_rows(rows, path, fmt)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_output(run_dir: Path, output: Path, *, force: bool = False) -> Path:
+    """The resolved file ``--output`` names, once it is known to be safe to write; else one error.
+
+    Refused: a path inside the run folder but outside its ``data/`` (the store, the config, the
+    card), a folder, something that is not a regular file, a path whose parent is a file or not
+    writable, and an existing file syndgen did not write (unless ``force``).
+    """
+    target = output.expanduser().resolve()
+    root = run_dir.resolve()
+    data = root / DATA_DIR
+    if target.is_relative_to(root) and not (target.is_relative_to(data) and target != data):
+        raise InputError(
+            f"--output {output} is inside the run folder {run_dir}",
+            hint=f"write it under {run_dir / DATA_DIR}/ or outside the run folder",
+        )
+    if target.is_dir():
+        raise InputError(f"--output {output} is a folder", hint=f"name a file, e.g. {output / 'train.jsonl'}")
+    if target.exists() and not target.is_file():
+        raise InputError(f"--output {output} is not a regular file", hint="name a file to write")
+    existing = target.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"cannot write --output {output}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write --output {output}: no permission to write in {existing}")
+    if (
+        target.exists()
+        and not force
+        and not target.is_relative_to(data)
+        and not wrote_export(run_dir, target)
+    ):
+        raise InputError(
+            f"--output {output} already exists and was not written by this run's exports",
+            hint="rerun with --force to replace it, or choose another file",
+        )
+    return target
 
 
 DIFFICULTIES = ("too_easy", "learnable", "too_hard")
@@ -83,16 +140,22 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
             rows = _count_rows(path, suffix)
             present[(kind, suffix)] = ExportedFile(kind, suffix, str(path.relative_to(run_dir)), rows)
     config = load_run_config(store)
+    # A run killed before its first session ended has no stored report yet: compute one (not
+    # stored: the store is read-only here), without embeddings, so the card still has coverage.
+    report = load_report(store) or build_report(store, config, embed_diversity=False)
     card = render_card(
         title=f"syndgen dataset: {run_dir.resolve().name}",
         files=sorted(present.values(), key=lambda f: (f.kind, f.to)),
         config=config.public_dict(),
         config_hash=store.get_meta("config_hash") or "",
         kpis=compute_kpis(store),
-        report=load_report(store),
+        report=report,
         lineage=_lineage(store),
     )
-    atomic_write_text(run_dir / CARD_NAME, card)
+    try:
+        atomic_write_text(run_dir / CARD_NAME, card)
+    except OSError as exc:
+        raise InputError(f"cannot write {run_dir / CARD_NAME}: {exc.strerror or exc}") from None
 
 
 def _lineage(store: RunStore) -> dict[str, Any]:

@@ -1,10 +1,17 @@
-"""Write rows as JSONL or Parquet, atomically: a reader never sees half a file."""
+"""Write rows as JSONL or Parquet, atomically: a reader never sees half a file.
+
+Rows go to a temporary file next to the target, which is flushed to disk and then renamed over
+the target (``os.replace``); on any failure the temporary file is removed and the target is left
+as it was.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,27 +22,44 @@ def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def write_jsonl(rows: Sequence[dict[str, Any]], path: Path) -> None:
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces ``path``, on failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
-    with tmp.open("w", encoding="utf-8") as fh:
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(rows: Sequence[dict[str, Any]], path: Path) -> None:
+    with _replacing(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
 
 
 def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
     table = pa.Table.from_pylist(list(rows))
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with _replacing(path) as tmp:
+        pq.write_table(table, tmp)
 
 
-WRITERS = {"jsonl": write_jsonl, "parquet": write_parquet}
+WRITERS: dict[str, Callable[[Sequence[dict[str, Any]], Path], None]] = {
+    "jsonl": write_jsonl,
+    "parquet": write_parquet,
+}
 
 
 def write_rows(rows: Sequence[dict[str, Any]], path: Path, to: FileFormat) -> None:

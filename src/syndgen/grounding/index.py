@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from syndgen.embed import DEFAULT_EMBEDDER, get_embedder
 from syndgen.errors import ConfigError, InputError
 from syndgen.grounding.chunk import Chunk, ChunkParams, chunk_sections, indexed_text
-from syndgen.grounding.parse import is_supported, kind_of, parse_bytes
+from syndgen.grounding.parse import SUPPORTED_SUFFIXES, is_supported, kind_of, parse_bytes
 from syndgen.grounding.storage import (
     FileEntry,
     Manifest,
@@ -56,6 +56,13 @@ else:
 
 ProgressFn = Callable[[int, int, str], None]
 """Called after each file as ``progress(done, total, source)``."""
+
+StepFn = Callable[[int, int, str], None]
+"""Called within a file and at the end as ``step(done, total, what)``: parsing, chunking, each
+batch of embedded chunks, writing the index; so a large file shows progress, not a frozen bar."""
+
+EMBED_BATCH = 256
+"""Chunks embedded per call (one progress step each)."""
 
 
 class TextEmbedder(Protocol):
@@ -153,7 +160,25 @@ class _Run:
     embedded: int = 0
     owners: dict[str, str] = field(default_factory=dict)
 
-    def encode(self, texts: Sequence[str]) -> Matrix:
+    step: StepFn | None = None
+
+    def say(self, done: int, total: int, what: str) -> None:
+        if self.step is not None:
+            self.step(done, total, what)
+
+    def encode(self, texts: Sequence[str], source: str = "") -> Matrix:
+        import numpy as np
+
+        if len(texts) <= EMBED_BATCH:
+            return self._encode(texts)
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            self.say(start, len(texts), f"{source}: embedding chunks")
+            parts.append(self._encode(texts[start : start + EMBED_BATCH]))
+        self.say(len(texts), len(texts), f"{source}: embedding chunks")
+        return np.vstack(parts)
+
+    def _encode(self, texts: Sequence[str]) -> Matrix:
         if self.embedder is None:
             self.embedder = get_embedder(self.embedder_name)
         vectors = self.embedder.encode(texts)
@@ -174,15 +199,27 @@ def ingest(
     embedder: TextEmbedder | None = None,
     params: ChunkParams | None = None,
     progress: ProgressFn | None = None,
+    step: StepFn | None = None,
 ) -> IngestReport:
-    """Add, update and remove documents in ``index_dir`` (created when missing); see the module doc."""
+    """Add, update and remove documents in ``index_dir`` (created when missing); see the module doc.
+
+    Paths that hold no supported document at all (and remove nothing from the index) are an
+    :class:`InputError` naming the supported extensions, not an empty success.
+    """
     check_writable(index_dir)
+    files, failed = collect_files(paths)
     old = read_manifest(index_dir) if has_index(index_dir) else None
     run = _start(index_dir, old, embedder, params)
-    files, failed = collect_files(paths)
+    run.step = step
     seen = {source for source, _ in files}
     scopes = [_source(path) for path in paths]
     removed = sorted(s for s in run.docs if s not in seen and any(_in_scope(s, scope) for scope in scopes))
+    if not files and not failed and not removed:
+        named = ", ".join(_source(path) for path in paths)
+        raise InputError(
+            f"no supported document in {named}",
+            hint=f"supported extensions: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
+        )
     for source in removed:
         del run.docs[source]
     run.owners = {doc.entry.doc_id: source for source, doc in run.docs.items()}
@@ -205,7 +242,10 @@ def ingest(
     changed = bool(outcomes["added"] or outcomes["updated"] or removed)
     if changed:
         version += 1
+        total = sum(len(doc.chunks) for doc in run.docs.values())
+        run.say(0, 1, f"writing the index ({total} chunks)")
         _write(index_dir, run, version)
+        run.say(1, 1, f"wrote the index ({total} chunks)")
     return IngestReport(
         added=outcomes["added"],
         updated=outcomes["updated"],
@@ -271,11 +311,13 @@ def _ingest_file(run: _Run, source: str, path: Path) -> tuple[str, str]:
         vectors = reused.vectors
     else:
         try:
+            run.say(0, 1, f"{source}: parsing")
             sections = parse_bytes(data, kind_of(path))
         except InputError as exc:
             return "failed", str(exc)
+        run.say(0, 1, f"{source}: chunking")
         chunks = chunk_sections(sections, doc_id=doc_id, source=source, params=run.params)
-        vectors = run.encode([indexed_text(chunk) for chunk in chunks])
+        vectors = run.encode([indexed_text(chunk) for chunk in chunks], source)
     entry = FileEntry(sha, stat.st_mtime, len(data), doc_id, tuple(chunk.chunk_id for chunk in chunks))
     if current is not None:
         run.owners.pop(current.entry.doc_id, None)

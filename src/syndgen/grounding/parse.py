@@ -129,7 +129,9 @@ def clean_text(text: str) -> str:
     """Normalise line ends, drop control characters and trailing spaces, squeeze blank lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     text = re.sub(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    # Trailing blanks per line, in linear time (the regex ``[ \t]+\n`` is quadratic on a long run
+    # of blanks with no line end after it: each start in the run rescans the rest of it).
+    text = "\n".join(line.rstrip(" \t\u00a0") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
 

@@ -120,29 +120,64 @@ def names() -> list[str]:
     return sorted(p.stem for p in _TEMPLATES.glob("*.jinja"))
 
 
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.filters["clip"] = _clip
+    return env
+
+
+def check_override(name: str, path: str, env: jinja2.Environment | None = None) -> str:
+    """The source of the override file for template ``name``, checked: an existing UTF-8 file
+    that parses as a Jinja template. Every problem is one error naming the file."""
+    if name not in names():
+        raise ConfigError(
+            f"prompts.{name}: no template of that name", hint=f"choose from {', '.join(names())}"
+        )
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise InputError(f"prompts.{name}: template file not found: {path}")
+    if not file.is_file():
+        raise InputError(f"prompts.{name}: {path} is not a file")
+    try:
+        source = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"prompts.{name}: {path} is not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"prompts.{name}: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        (env or _environment()).parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"prompts.{name}: {path} line {exc.lineno}: invalid Jinja template: {exc.message}"
+        ) from None
+    return source
+
+
+def check_overrides(overrides: Mapping[str, str]) -> None:
+    """Check every override file of a config (see :func:`check_override`)."""
+    env = _environment()
+    for name, path in overrides.items():
+        check_override(name, path, env)
+
+
 class PromptSet:
     """The templates of a run: the shipped ones, with the config's overrides on top."""
 
     def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self.overrides = dict(overrides or {})
-        for name, path in self.overrides.items():
-            if name not in names():
-                raise ConfigError(
-                    f"prompts.{name}: no template of that name", hint=f"choose from {', '.join(names())}"
-                )
-            if not Path(path).is_file():
-                raise InputError(f"prompts.{name}: template file not found: {path}")
-        self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=False,
-            autoescape=False,
-        )
-        self._env.filters["clip"] = _clip
+        self._env = _environment()
+        self._sources = {name: check_override(name, path, self._env) for name, path in self.overrides.items()}
 
     def source(self, name: str) -> str:
-        if name in self.overrides:
-            return Path(self.overrides[name]).read_text(encoding="utf-8")
+        if name in self._sources:
+            return self._sources[name]
         path = _TEMPLATES / f"{name}.jinja"
         if not path.is_file():
             raise InputError(f"unknown prompt '{name}'", hint=f"choose from {', '.join(names())}")

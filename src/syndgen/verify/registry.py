@@ -22,6 +22,7 @@ from syndgen.errors import ConfigError
 
 from .codecheck import verify_code
 from .mathcheck import verify_math
+from .params import check_builtin_params
 from .result import VerifierResult
 from .structure import verify_exact, verify_json, verify_regex
 
@@ -123,6 +124,30 @@ for _name, _verifier in (
     ("exact", exact_verifier),
 ):
     register(_name, _verifier)
+
+
+_BUILTINS: dict[str, Verifier] = {
+    "math": math_verifier,
+    "code": code_verifier,
+    "json": json_verifier,
+    "regex": regex_verifier,
+    "exact": exact_verifier,
+}
+
+
+def check_params(name: str, params: Mapping[str, Any]) -> None:
+    """Refuse an unknown verifier or invalid params of a built-in one now, not on every record.
+
+    Raises :class:`ConfigError` (``verifier 'NAME': problem``). A user verifier is imported (so a
+    wrong module or function is caught) but its params are its own business.
+    """
+    verifier = resolve(name)
+    if _BUILTINS.get(name) is not verifier:
+        return
+    try:
+        check_builtin_params(name, params)
+    except ConfigError as exc:
+        raise ConfigError(f"verifier {name!r}: {exc.message}", hint=exc.hint) from None
 
 
 def _import_callable(path: str) -> Verifier:
