@@ -216,8 +216,10 @@ def run(
 def export_cmd(
     run_dir: Annotated[Path, typer.Argument(help="run folder")],
     format: Annotated[
-        Literal["sft", "dpo", "openai", "anthropic"],
-        typer.Option("--format", help="SFT/DPO (TRL), or provider chat fine-tuning rows"),
+        str,
+        typer.Option(
+            "--format", help="sft | dpo (TRL), openai | anthropic (chat fine-tuning), or a plugin's"
+        ),
     ] = "sft",
     to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
     output: Annotated[
@@ -332,13 +334,22 @@ def ingest(
 @handle_errors
 def config_cmd(
     config: Annotated[Path | None, typer.Argument(help="run config (YAML); none: the defaults")] = None,
+    schema: Annotated[
+        bool, typer.Option(help="print the config's JSON schema, with every description")
+    ] = False,
 ) -> None:
-    """Validate a config and print it with every default filled in."""
+    """Validate a config and print it with every default filled in (or the JSON schema)."""
+    if schema:
+        from syndgen.config_reference import json_schema
+
+        sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+        return
     resolved = load_config(config)
     sys.stdout.write(yaml.safe_dump(resolved.public_dict(), sort_keys=False, allow_unicode=True))
 
 
 @prompts_app.command("list")
+@handle_errors
 def prompts_list() -> None:
     """List the prompt templates."""
     for name in prompt_lib.names():

@@ -28,13 +28,14 @@ def compute_kpis(store: RunStore) -> dict[str, Any]:
     )
     by_stage = dict(store.rows("SELECT stage, COUNT(*) FROM rejections GROUP BY stage"))
     scores = dict(store.rows("SELECT score, COUNT(*) FROM verdicts WHERE score IS NOT NULL GROUP BY score"))
+    kept_role, role = store.attempt_role_sql("a"), store.attempt_role_sql()
     kept_by_role = dict(
         store.rows(
-            "SELECT a.role, COUNT(*) FROM samples s JOIN attempts a"
-            " ON a.seed_index = s.seed_index AND a.attempt_no = s.attempt_no GROUP BY a.role"
+            f"SELECT {kept_role} AS r, COUNT(*) FROM samples s JOIN attempts a"
+            " ON a.seed_index = s.seed_index AND a.attempt_no = s.attempt_no GROUP BY r"
         )
     )
-    by_role = dict(store.rows("SELECT role, COUNT(*) FROM attempts GROUP BY role"))
+    by_role = dict(store.rows(f"SELECT {role} AS r, COUNT(*) FROM attempts GROUP BY r"))
     first_try = int(kept_by_role.get("answer", 0)) + int(kept_by_role.get("vote", 0))
     regenerated = int(by_role.get("regenerate", 0))
     rescued = int(kept_by_role.get("regenerate", 0))

@@ -250,6 +250,19 @@ class RunStore:
         self._session: int | None = None
         self._session_start = 0.0
 
+    @property
+    def schema_version(self) -> int:
+        """The store's migration number (a read-only store may be older than this syndgen)."""
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def attempt_role_sql(self, alias: str = "") -> str:
+        """The SQL for an attempt's role; a store older than roles (read-only, not migrated) only
+        ever made a first answer and one regeneration, so attempt 2 there was the regeneration."""
+        prefix = f"{alias}." if alias else ""
+        if self.schema_version >= 3:
+            return f"{prefix}role"
+        return f"CASE WHEN {prefix}attempt_no = 2 THEN 'regenerate' ELSE 'answer' END"
+
     # ----------------------------------------------------------------- opening
 
     @classmethod

@@ -85,7 +85,13 @@ def test_a_store_written_before_roles_is_migrated(tmp_path):
         """
     )
     db.close()
-    store = RunStore.open_existing(tmp_path / "old")
+    store = RunStore.open_existing(tmp_path / "old")  # read-only: the old schema is read as it is
+    assert store.schema_version == 2
+    assert compute_kpis(store)["regenerations"] == store.scalar(
+        "SELECT COUNT(*) FROM attempts WHERE attempt_no = 2"
+    )
+    store.close()
+    store = RunStore(tmp_path / "old" / "run.sqlite")  # a run resuming there migrates it
     assert store.rows("SELECT attempt_no, role FROM attempts WHERE seed_index = 0 ORDER BY attempt_no") == [
         (1, "answer"),
         (2, "regenerate"),
@@ -168,7 +174,7 @@ def test_is_valid_carries_the_record_verdicts():
 def test_every_config_field_has_a_description():
     from pydantic import BaseModel
 
-    from syndgen.config import _models_in
+    from syndgen.config import models_in
 
     missing: list[str] = []
     seen: set[type] = set()
@@ -180,7 +186,7 @@ def test_every_config_field_has_a_description():
         for name, field in model.model_fields.items():
             if not field.description:
                 missing.append(f"{model.__name__}.{name}")
-            for child in _models_in(field.annotation):
+            for child in models_in(field.annotation):
                 walk(child, f"{path}.{name}")
 
     walk(RunConfig, "")

@@ -251,6 +251,27 @@ class _HtmlCollector:
         self.paragraphs = []
 
 
+def _visit_tag(node: Any, entering: bool, collector: _HtmlCollector, stack: list[tuple[Any, bool]]) -> None:
+    """One element of the walk: headings, preformatted text, breaks, cells and block edges."""
+    name = node.name
+    if name in _HEADINGS:
+        collector.heading(_HEADINGS[name], re.sub(r"\s+", " ", node.get_text(" ")).strip())
+    elif name == "pre":
+        collector.paragraph(node.get_text())
+    elif name == "br":
+        collector.text("\n")
+    elif name in ("td", "th"):
+        collector.text(" | ")
+        stack.extend((child, True) for child in reversed(list(node.children)))
+    elif entering:
+        if name in _BLOCK_TAGS:
+            collector.paragraph()
+            stack.append((node, False))
+        stack.extend((child, True) for child in reversed(list(node.children)))
+    else:
+        collector.paragraph()
+
+
 def _parse_html(data: bytes) -> list[Block]:
     from bs4 import BeautifulSoup
     from bs4.element import NavigableString, Tag
@@ -265,26 +286,8 @@ def _parse_html(data: bytes) -> list[Block]:
         if isinstance(node, NavigableString):
             if type(node) is NavigableString:  # comments, doctypes and CDATA are subclasses
                 collector.text(str(node))
-            continue
-        if not isinstance(node, Tag):
-            continue
-        name = node.name
-        if name in _HEADINGS:
-            collector.heading(_HEADINGS[name], re.sub(r"\s+", " ", node.get_text(" ")).strip())
-        elif name == "pre":
-            collector.paragraph(node.get_text())
-        elif name == "br":
-            collector.text("\n")
-        elif name in ("td", "th"):
-            collector.text(" | ")
-            stack.extend((child, True) for child in reversed(list(node.children)))
-        elif entering:
-            if name in _BLOCK_TAGS:
-                collector.paragraph()
-                stack.append((node, False))
-            stack.extend((child, True) for child in reversed(list(node.children)))
-        else:
-            collector.paragraph()
+        elif isinstance(node, Tag):
+            _visit_tag(node, entering, collector, stack)
     collector.finish()
     return collector.blocks
 
