@@ -70,8 +70,8 @@ def check_base_url(url: str) -> None:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise PydanticCustomError(
             "base_url",
-            "not an http(s) URL with a host: {url!r} (write it like http://127.0.0.1:8000/v1)",
-            {"url": url},
+            "not an http(s) URL with a host: {url} (write it like http://127.0.0.1:8000/v1)",
+            {"url": repr(url)},
         )
 
 
@@ -122,18 +122,21 @@ def build_kwargs(request: ChatRequest, config: Config) -> dict[str, Any]:
     return kwargs
 
 
-def parse_body(body: bytes, model_id: str, latency_s: float) -> ChatResponse:
+def parse_body(body: bytes, model_id: str, latency_s: float, source: str = "the server") -> ChatResponse:
     """A chat completion's HTTP body into a :class:`ChatResponse` (pure); an unreadable one
     (empty, truncated, not JSON, not a completion) is a retryable, record-level fault."""
     if not body.strip():
-        raise malformed("the server answered with an empty body")
+        raise malformed(f"{source} answered with an empty body")
     try:
         raw = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise malformed(f"the server answered with a body that is not JSON ({exc})") from None
+        raise malformed(f"{source} answered with a body that is not JSON ({exc})") from None
     if not isinstance(raw, Mapping):
-        raise malformed(f"the server answered with JSON that is not a completion ({type(raw).__name__})")
-    return parse_completion(raw, model_id, latency_s)
+        raise malformed(f"{source} answered with JSON that is not a completion ({type(raw).__name__})")
+    try:
+        return parse_completion(raw, model_id, latency_s)
+    except BackendFault as fault:
+        raise malformed(f"{source}: {fault.message}") from None
 
 
 def parse_completion(raw: Mapping[str, Any], model_id: str, latency_s: float) -> ChatResponse:
@@ -299,7 +302,7 @@ class OpenAIBackend:
         start = time.perf_counter()
         async with self._aloop.semaphore:
             raw = await self._client.chat.completions.with_raw_response.create(**kwargs)
-        return parse_body(raw.content, self.model_id, time.perf_counter() - start)
+        return parse_body(raw.content, self.model_id, time.perf_counter() - start, self.base_url)
 
     async def _chat(self, kwargs: dict[str, Any]) -> ChatResponse:
         return await self._retrier.run(
