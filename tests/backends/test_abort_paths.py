@@ -28,7 +28,7 @@ from conftest import free_port
 from syndgen.backends import ollama, openai_compat
 from syndgen.backends.base import ChatRequest
 from syndgen.backends.common import AsyncLoop
-from syndgen.errors import Cancelled
+from syndgen.errors import Cancelled, ConfigError
 from syndgen.records import Message
 
 pytestmark = pytest.mark.server
@@ -125,6 +125,12 @@ def test_base_url_needs_an_http_scheme_and_a_host(url: str):
     with pytest.raises(ValueError, match="not an http\\(s\\) URL with a host"):
         openai_compat.Config(backend="openai", model="m", base_url=url)
     assert openai_compat.Config(backend="openai", model="m", base_url="https://h:1/v1").base_url
+
+
+def test_bad_openai_base_url_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "localhost:8000")
+    with pytest.raises(ConfigError, match=r"\$OPENAI_BASE_URL is not an http\(s\) URL"):
+        openai_compat.OpenAIBackend(openai_compat.Config(backend="openai", model="m"))
 
 
 # ---------------------------------------------------------------------- AsyncLoop.close

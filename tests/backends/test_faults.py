@@ -154,6 +154,38 @@ def test_ollama_faults_are_ridden_out_and_counted():
             backend.close()
 
 
+def test_ollama_unreadable_reply_past_retries_rejects_its_record():
+    with OllamaStub() as stub, FaultProxy(upstream=("127.0.0.1", stub.server.server_address[1])) as p:
+        backend = ollama.OllamaBackend(
+            ollama.Config(backend="ollama", model=THINKING_MODEL, host=p.host, max_retries=0)
+        )
+        try:
+            p.plan("json_list")
+            with pytest.raises(BackendError, match="not a chat response") as info:
+                backend.chat(HI)
+            assert info.value.record_level
+            assert backend.faults() == {"requests": 1, "malformed_response": 1, "gave_up": 1}
+        finally:
+            backend.close()
+
+
+def test_an_unreadable_reply_rejects_one_record_and_the_run_goes_on(tmp_path: Path):
+    with OllamaStub() as stub, FaultProxy(upstream=("127.0.0.1", stub.server.server_address[1])) as p:
+        side = {
+            "backend": "ollama",
+            "model": THINKING_MODEL,
+            "host": p.host,
+            "max_retries": 1,
+            "concurrency": 1,
+        }
+        config = parse_config({"count": 1, "workers": 1, "generator": side, "critic": side})
+        p.plan("garbage", "truncated")  # the first seed's question: both tries unreadable
+        result = run_pipeline(config, tmp_path / "run")
+    assert result.samples == 1
+    info = inspect_run(tmp_path / "run")
+    assert info["rejections_by_reason"] == {"backend_error": 1}
+
+
 # ---------------------------------------------------------------------- stored and shown
 
 

@@ -132,9 +132,15 @@ class Retrier:
     stops the run with one error instead of rejecting every record slowly.
     """
 
-    def __init__(self, retries: int, faults: FaultCounter) -> None:
+    def __init__(
+        self,
+        retries: int,
+        faults: FaultCounter,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.retries = retries
         self.faults = faults
+        self._sleep = sleep
         self._malformed_streak = 0
 
     async def run(
@@ -162,7 +168,7 @@ class Retrier:
                 raise failure
             if attempt < self.retries:
                 self.faults.add("retries")
-                await asyncio.sleep(retry_delay(attempt, failure.retry_after))
+                await self._sleep(retry_delay(attempt, failure.retry_after))
                 attempt += 1
                 continue
             self.faults.add("gave_up")
