@@ -49,6 +49,8 @@ def inspect_run(run_dir: str | Path) -> dict[str, Any]:
         kpis = compute_kpis(store)
         config = store.config()
         report = load_report(store) or {}
+        from syndgen import faults
+
         return {
             "run_dir": str(run_dir),
             "config_hash": store.get_meta("config_hash"),
@@ -58,6 +60,7 @@ def inspect_run(run_dir: str | Path) -> dict[str, Any]:
             "critic": (config.get("critic") or config.get("generator", {})).get("model"),
             **kpis,
             **report,
+            "faults": faults.load(store),
         }
     finally:
         store.close()

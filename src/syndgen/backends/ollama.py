@@ -8,8 +8,8 @@ or 4096, by version) truncates long R1 traces.
 
 from __future__ import annotations
 
+import json
 import os
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -17,8 +17,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
-from syndgen.backends.common import AsyncLoop, ModelSettings, call_with_retries
-from syndgen.errors import BackendError, Cancelled, MissingExtraError
+from syndgen.backends.common import (
+    DEFAULT_RETRIES,
+    AsyncLoop,
+    BackendFault,
+    ModelSettings,
+    Retrier,
+    malformed,
+)
+from syndgen.errors import MissingExtraError
+from syndgen.faults import FaultCounter
 from syndgen.records import Usage
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
@@ -33,7 +41,11 @@ class Config(ModelSettings):
         default=None, description="ask for a separate reasoning trace (default: when supported)"
     )
     keep_alive: str | None = Field(default=None, description="how long the model stays loaded")
-    max_retries: int = Field(default=3, ge=0)
+    max_retries: int = Field(
+        default=DEFAULT_RETRIES,
+        ge=0,
+        description="tries after a retryable fault (backoff 0.5 s doubling to 8 s)",
+    )
     concurrency: int = Field(
         default=4, ge=1, le=1024, description="requests in flight (match OLLAMA_NUM_PARALLEL)"
     )
@@ -75,12 +87,15 @@ def build_kwargs(request: ChatRequest, config: Config, think: bool | None) -> di
 
 def parse_response(raw: Mapping[str, Any], model_id: str, latency_s: float) -> ChatResponse:
     """Turn an ``/api/chat`` reply (as a mapping) into a :class:`ChatResponse` (pure)."""
-    message = raw.get("message") or {}
+    message = raw.get("message")
     if not isinstance(message, Mapping):
-        raise BackendError("Ollama returned no message", record_level=True)
+        raise malformed("Ollama returned no message")
+    content, thinking = message.get("content"), message.get("thinking")
+    if not isinstance(content or "", str) or not isinstance(thinking or "", str):
+        raise malformed("Ollama returned a message whose content is not text")
     return ChatResponse(
-        text=message.get("content") or "",
-        reasoning=message.get("thinking") or "",
+        text=content or "",
+        reasoning=thinking or "",
         usage=Usage(
             prompt_tokens=int(raw.get("prompt_eval_count") or 0),
             completion_tokens=int(raw.get("eval_count") or 0),
@@ -91,36 +106,62 @@ def parse_response(raw: Mapping[str, Any], model_id: str, latency_s: float) -> C
     )
 
 
-def translate_error(exc: Exception, config: Config, host: str) -> BackendError:
-    """Map the ollama client's exceptions to a :class:`BackendError` with the fix (pure)."""
+def translate_error(exc: Exception, config: Config, host: str) -> BackendFault:
+    """Map the ollama client's exceptions to a :class:`BackendFault` with the fix (pure).
+
+    Anything that is not the client's (or a reply it could not decode) is a bug and re-raised.
+    """
     import httpx
     import ollama
+    import pydantic
 
     if isinstance(exc, ollama.ResponseError):
-        text = str(exc.error)
-        if exc.status_code == 404:
-            return BackendError(
-                f"Ollama model '{config.model}' is not available at {host}: {text}",
-                hint=f"pull it with: ollama pull {config.model}",
-            )
-        if exc.status_code in (408, 429) or exc.status_code >= 500:
-            return BackendError(f"Ollama error {exc.status_code}: {text}", retryable=True)
-        return BackendError(f"Ollama rejected the request: {text}", record_level=True)
+        return _status_fault(exc, config, host)
     if isinstance(exc, ConnectionError):
-        return BackendError(
+        return BackendFault(
             f"cannot reach the Ollama server at {host}",
+            kind="connection",
             retryable=True,
             hint="start it with 'ollama serve', or set host / OLLAMA_HOST",
         )
     if isinstance(exc, httpx.TimeoutException):
-        return BackendError(
+        return BackendFault(
             f"Ollama did not answer within {config.timeout_s:g}s",
+            kind="timeout",
             retryable=True,
             hint="raise timeout_s",
         )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return BackendFault(
+            f"the Ollama server at {host} dropped the connection before the reply was complete",
+            kind="disconnected",
+            retryable=True,
+        )
     if isinstance(exc, httpx.HTTPError):
-        return BackendError(f"HTTP error talking to Ollama at {host}: {exc}", retryable=True)
+        return BackendFault(
+            f"HTTP error talking to Ollama at {host}: {exc}", kind="http_error", retryable=True
+        )
+    if isinstance(exc, json.JSONDecodeError | pydantic.ValidationError) or (
+        isinstance(exc, TypeError) and "must be a mapping" in str(exc)  # a JSON list or string
+    ):
+        return malformed(f"Ollama at {host} answered with a reply that is not a chat response")
     raise exc
+
+
+def _status_fault(exc: Any, config: Config, host: str) -> BackendFault:
+    text, status = str(exc.error), int(exc.status_code)
+    kind = f"http_{status}"
+    if status == 404:
+        return BackendFault(
+            f"Ollama model '{config.model}' is not available at {host}: {text}",
+            kind=kind,
+            hint=f"pull it with: ollama pull {config.model}",
+        )
+    if status in (408, 429) or (status >= 500 and status not in (501, 505)):
+        return BackendFault(f"Ollama error {status}: {text}", kind=kind, retryable=True)
+    if status >= 500 or status < 0:
+        return BackendFault(f"{host} answered {status}: {text}", kind=kind, hint="is host an Ollama server?")
+    return BackendFault(f"Ollama rejected the request: {text}", kind=kind, record_level=True)
 
 
 def _is_no_thinking(exc: Exception) -> bool:
@@ -128,6 +169,8 @@ def _is_no_thinking(exc: Exception) -> bool:
 
 
 class OllamaBackend:
+    """Async client on a background loop; retries and fault counts as in the openai backend."""
+
     def __init__(self, config: Config) -> None:
         try:
             import ollama
@@ -137,10 +180,11 @@ class OllamaBackend:
             ) from None
         self.config = config
         self.host = resolve_host(config)
+        self._faults = FaultCounter()
+        self._retrier = Retrier(config.max_retries, self._faults)
         self._aloop = AsyncLoop(config.concurrency)
         self._client = ollama.AsyncClient(host=self.host, timeout=config.timeout_s)
-        self._think: bool | None = True if config.think is None else config.think
-        self._lock = threading.Lock()
+        self._think: bool | None = True if config.think is None else config.think  # loop thread only
 
     @property
     def model_id(self) -> str:
@@ -155,29 +199,33 @@ class OllamaBackend:
             parallel=self.config.concurrency,
         )
 
-    async def _send(self, kwargs: dict[str, Any]) -> Any:
-        async with self._aloop.semaphore:
-            return await self._client.chat(**kwargs)
+    def faults(self) -> dict[str, int]:
+        """Requests sent and faults met, by kind, since this backend was created."""
+        return self._faults.snapshot()
 
-    def _once(self, request: ChatRequest) -> ChatResponse:
+    async def _send(self, request: ChatRequest) -> ChatResponse:
+        import ollama
+
         kwargs = build_kwargs(request, self.config, self._think)
         start = time.perf_counter()
         try:
-            raw = self._aloop.run(self._send(kwargs))
-        except Cancelled:
-            raise
-        except Exception as exc:  # translated below; anything unknown is re-raised
+            async with self._aloop.semaphore:
+                raw = await self._client.chat(**kwargs)
+        except ollama.ResponseError as exc:
             if self.config.think is None and kwargs.get("think") and _is_no_thinking(exc):
-                with self._lock:
-                    self._think = None
-                return self._once(request)
-            raise translate_error(exc, self.config, self.host) from exc
-        latency = time.perf_counter() - start
+                self._think = None  # remembered: the model does not think
+                return await self._send(request)
+            raise
         data = raw.model_dump() if hasattr(raw, "model_dump") else dict(raw)
-        return parse_response(data, self.model_id, latency)
+        return parse_response(data, self.model_id, time.perf_counter() - start)
+
+    async def _chat(self, request: ChatRequest) -> ChatResponse:
+        return await self._retrier.run(
+            lambda: self._send(request), lambda exc: translate_error(exc, self.config, self.host)
+        )
 
     def chat(self, request: ChatRequest) -> ChatResponse:
-        return call_with_retries(lambda: self._once(request), retries=self.config.max_retries)
+        return self._aloop.run(self._chat(request))
 
     def cancel_all(self) -> None:
         """Drop the requests in flight (they fail as cancelled) until :meth:`reopen`."""
@@ -187,9 +235,8 @@ class OllamaBackend:
         self._aloop.reopen()
 
     def close(self) -> None:
-        self._aloop.reopen()
-        self._aloop.run(self._client.close())  # type: ignore[no-untyped-call]
-        self._aloop.close()
+        """Cancel what is in flight, close the client and stop the loop (prompt, idempotent)."""
+        self._aloop.close(self._client.close())  # type: ignore[no-untyped-call]
 
 
 def create(config: Config) -> OllamaBackend:

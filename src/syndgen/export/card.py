@@ -44,6 +44,24 @@ def _version() -> str:
         return "(source)"
 
 
+def _fault_rows(faults: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """One row per backend that met a fault: requests, faults by kind, retries, gave up."""
+    rows = []
+    for backend, counts in faults.items():
+        kinds = {k: n for k, n in counts.items() if k not in ("requests", "retries", "gave_up") and n}
+        if kinds:
+            rows.append(
+                {
+                    "backend": backend,
+                    "requests": counts.get("requests", 0),
+                    "kinds": ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items())),
+                    "retries": counts.get("retries", 0),
+                    "gave_up": counts.get("gave_up", 0),
+                }
+            )
+    return rows
+
+
 def render_card(
     *,
     title: str,
@@ -53,8 +71,9 @@ def render_card(
     kpis: dict[str, Any],
     report: dict[str, Any] | None = None,
     lineage: dict[str, Any] | None = None,
+    faults: dict[str, dict[str, int]] | None = None,
 ) -> str:
-    """The card's markdown (pure)."""
+    """The card's markdown (pure). ``faults``: counts per backend, from :func:`syndgen.faults.load`."""
     by_kind: dict[str, ExportedFile] = {}
     for f in files:
         if f.kind not in by_kind or f.to == "parquet":
@@ -87,6 +106,7 @@ def render_card(
         kpis=kpis,
         report=report or {},
         lineage=lineage or {},
+        faults=_fault_rows(faults or {}),
         config_hash=config_hash,
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
     )
