@@ -9,6 +9,7 @@ from typing import Any
 from syndgen.config import RunConfig, load_config
 from syndgen.export.card import ExportedFile
 from syndgen.export.run_export import export_run
+from syndgen.faults import load as load_faults
 from syndgen.kpis import compute_kpis
 from syndgen.report import load_report
 from syndgen.runner.run import RunResult, run_pipeline
@@ -49,7 +50,6 @@ def inspect_run(run_dir: str | Path) -> dict[str, Any]:
         kpis = compute_kpis(store)
         config = store.config()
         report = load_report(store) or {}
-        from syndgen import faults
 
         return {
             "run_dir": str(run_dir),
@@ -60,7 +60,7 @@ def inspect_run(run_dir: str | Path) -> dict[str, Any]:
             "critic": (config.get("critic") or config.get("generator", {})).get("model"),
             **kpis,
             **report,
-            "faults": faults.load(store),
+            "faults": load_faults(store),
         }
     finally:
         store.close()

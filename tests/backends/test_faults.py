@@ -23,6 +23,7 @@ import pytest
 import yaml
 from fault_proxy import FaultProxy
 from ollama_stub import THINKING_MODEL, OllamaStub
+from syndgen.pipeline import run_pipeline
 
 from conftest import Server
 from syndgen import faults
@@ -32,7 +33,6 @@ from syndgen.backends.base import ChatRequest
 from syndgen.config import parse_config
 from syndgen.errors import BackendError
 from syndgen.export.card import render_card
-from syndgen.pipeline import run_pipeline
 from syndgen.records import Message
 from syndgen.store import RunStore
 
@@ -312,11 +312,6 @@ def test_run_survives_a_burst_and_a_server_restart(faulty_run: dict[str, Any]):
     assert info["samples"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the runner's faults.save(store, ...) at the end of a session (pipeline.py) "
-    "and run_export's render_card(..., faults=faults.load(store)); remove this marker with them",
-)
 def test_run_reports_its_faults_in_inspect(faulty_run: dict[str, Any]):
     info = json.loads(faulty_run["inspect"].stdout)
     counts = info["faults"]["openai smollm2-server"]

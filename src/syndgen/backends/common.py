@@ -157,7 +157,7 @@ class Retrier:
                 result = await send()
             except BackendFault as fault:
                 failure = fault
-            except Exception as exc:  # normalised here; translate re-raises what it does not know
+            except Exception as exc:  # noqa: BLE001 - normalised here; translate re-raises what it does not know
                 failure = translate(exc)
                 failure.__cause__ = exc
             else:

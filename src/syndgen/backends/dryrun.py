@@ -19,6 +19,8 @@ from syndgen.records import Usage
 
 
 class Config(ModelSettings):
+    """Scripted replies and no model: checks a config end to end."""
+
     backend: Literal["dryrun"] = Field(description="scripted replies, no model: for tests and dry runs")
     model: str = Field(default="dryrun", description="the name its replies carry")
     score: int = Field(default=5, ge=1, le=5, description="the score every verdict gives")

@@ -37,6 +37,8 @@ _INSTALL_LLAMA = 'CMAKE_ARGS="-DGGML_OPENMP=OFF" pip install llama-cpp-python'
 
 
 class Config(ModelSettings):
+    """A GGUF model run in process by llama.cpp (the default: SmolLM2-135M, shipped)."""
+
     backend: Literal["llamacpp"] = Field(default="llamacpp", description="in-process llama.cpp")
     model: str = Field(
         default=DEFAULT_MODEL,

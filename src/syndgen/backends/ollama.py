@@ -33,7 +33,9 @@ DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
 class Config(ModelSettings):
-    backend: Literal["ollama"]
+    """A model served by Ollama (`ollama serve`)."""
+
+    backend: Literal["ollama"] = Field(description="a model served by Ollama")
     model: str = Field(default="deepseek-r1:1.5b", description="an Ollama model name")
     host: str | None = Field(default=None, description="server URL (default: $OLLAMA_HOST)")
     num_ctx: int = Field(default=8192, ge=256, description="context window in tokens")

@@ -37,7 +37,9 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 class Config(ModelSettings):
-    backend: Literal["openai"]
+    """Any OpenAI-compatible chat API (OpenAI, vLLM, llama.cpp server, SGLang, LM Studio, DeepSeek)."""
+
+    backend: Literal["openai"] = Field(description="any OpenAI-compatible chat API")
     model: str = Field(description="the model name the server knows")
     base_url: str | None = Field(
         default=None, description="server URL ending in /v1 (default: $OPENAI_BASE_URL or OpenAI)"

@@ -12,6 +12,7 @@ from syndgen.export.formats import ReasoningMode
 from syndgen.export.ledger import remember_export, wrote_export
 from syndgen.export.registry import exporter_names, get_exporter
 from syndgen.export.writers import FileFormat, write_rows
+from syndgen.faults import load as load_faults
 from syndgen.kpis import compute_kpis
 from syndgen.report import build_report, load_report
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
@@ -151,6 +152,7 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
         kpis=compute_kpis(store),
         report=report,
         lineage=_lineage(store),
+        faults=load_faults(store),
     )
     try:
         atomic_write_text(run_dir / CARD_NAME, card)

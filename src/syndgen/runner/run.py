@@ -9,6 +9,7 @@ from pathlib import Path
 
 from syndgen.config import RunConfig
 from syndgen.context import RunContext
+from syndgen.faults import save as save_faults
 from syndgen.kinds.base import Kind, check_supported, resolve_kind
 from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
 from syndgen.rundir import open_run
@@ -52,6 +53,7 @@ def _session(store: RunStore, ctx: RunContext, kind: Kind, on_outcome: ProgressC
     try:
         Scheduler(ctx, kind, store, on_outcome).drive()
     finally:
+        save_faults(store, ctx.backends)  # the faults ridden out (or not) go in the run's record
         store.end_session()
     embeds = not ctx.generator.capabilities.model_free
     save_report(store, build_report(store, ctx.config, embed_diversity=embeds))
