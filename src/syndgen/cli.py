@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - older typer runs on click itself
 
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
+from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.config import load_config, parse_set_option
 from syndgen.errors import SyndgenError
 from syndgen.export.run_export import export_run
@@ -143,28 +144,12 @@ def _check_coverage(run_dir: Path) -> None:
 def _print_summary(result: RunResult, files: list[str]) -> None:
     info = inspect_run(result.run_dir)
     table = Table(title=f"run {result.run_dir}", show_header=False)
-    rows = [
-        ("samples kept", f"{info['samples']} / {result.target}"),
-        ("attempts", str(info["attempts"])),
-        ("rejection rate", f"{info['rejection_rate']:.1%}"),
-        ("rejections by reason", _pairs(info["rejections_by_reason"])),
-        ("seconds per valid record", _fmt(info["seconds_per_valid_record"])),
-        ("tokens per valid record", _fmt(info["tokens_per_valid_record"])),
-    ]
-    for key, value in rows:
+    for key, value in summary_rows(info, result.target):
         table.add_row(key, value)
     out_console.print(table)
     for path in files:
         out_console.print(f"wrote {result.run_dir / path}", highlight=False, soft_wrap=True)
     out_console.print(f"card  {result.run_dir / 'README.md'}", highlight=False, soft_wrap=True)
-
-
-def _pairs(mapping: dict[str, Any]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in mapping.items()) or "none"
-
-
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
 
 
 @app.command()
@@ -262,26 +247,14 @@ def inspect_cmd(
     for key, value in info.items():
         if key in ("coverage", "coverage_skew", "diversity"):
             continue
-        table.add_row(key, _pairs(value) if isinstance(value, dict) else str(value))
+        table.add_row(key, pairs(value) if isinstance(value, dict) else str(value))
     out_console.print(table)
     if info.get("diversity"):
-        out_console.print(f"diversity: {_pairs(info['diversity'])}", highlight=False)
+        out_console.print(f"diversity: {pairs(info['diversity'])}", highlight=False)
     if info.get("coverage"):
-        _print_coverage(info)
-
-
-def _print_coverage(info: dict[str, Any]) -> None:
-    table = Table(title="coverage of kept samples (count / quota)")
-    table.add_column("axis")
-    table.add_column("values")
-    table.add_column("max/min skew")
-    for axis, cells in info["coverage"].items():
-        values = ", ".join(f"{v}: {c['count']}/{c['quota']}" for v, c in cells.items())
-        skew = info["coverage_skew"].get(axis)
-        table.add_row(axis, values, "n/a (an empty value)" if skew is None else f"{skew:.2f}")
-    out_console.print(table)
-    verdict = "passed" if info.get("coverage_ok") else "FAILED"
-    out_console.print(f"coverage check (max skew {info.get('max_skew')}): {verdict}", highlight=False)
+        table, verdict = coverage_table(info)
+        out_console.print(table)
+        out_console.print(verdict, highlight=False)
 
 
 @app.command()

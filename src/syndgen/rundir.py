@@ -18,7 +18,8 @@ import yaml
 
 from syndgen.config import RunConfig
 from syndgen.errors import InputError, RunStateError
-from syndgen.store import LOCK_NAME, STORE_NAME, RunLock, RunStore, check_store
+from syndgen.runlock import LOCK_NAME, RunLock
+from syndgen.store import STORE_NAME, RunStore, check_store
 
 CONFIG_NAME = "config.yaml"
 DATA_DIR = "data"

@@ -23,9 +23,10 @@ from syndgen.grounding.index import ingest
 from syndgen.prompts import PromptSet, check_override
 from syndgen.report import coverage_failures
 from syndgen.rundir import open_run
+from syndgen.runlock import RunLock
 from syndgen.runner.build import build_context
 from syndgen.runner.run import run_pipeline
-from syndgen.store import RunLock, RunStore, check_store
+from syndgen.store import RunStore, check_store
 from syndgen.verify.registry import check_params
 
 # --------------------------------------------------------------------------- the run lock
