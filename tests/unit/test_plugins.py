@@ -16,6 +16,7 @@ from syndgen.export.registry import exporter_names
 from syndgen.export.run_export import export_run
 from syndgen.kinds.registry import kind_names
 from syndgen.runner.run import run_pipeline
+from syndgen.verify.registry import registered
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,7 @@ def plugin_installed():
 def test_the_plugin_names_are_known_to_the_registries():
     assert "echo" in backend_names() and backend_names()[:4] == ["llamacpp", "ollama", "openai", "dryrun"]
     assert "slogan" in kind_names() and "plaintext" in exporter_names()
+    assert "shouts" in registered()
 
 
 def test_a_run_uses_the_plugin_backend_kind_and_exporter(tmp_path):
@@ -38,6 +40,7 @@ def test_a_run_uses_the_plugin_backend_kind_and_exporter(tmp_path):
             "task": {"kind": "slogan", "topics": ["tea", "bikes", "maps"]},
             "generator": {"backend": "echo"},
             "dedup": {"semantic_threshold": None, "near_threshold": None},
+            "verifiers": [{"name": "shouts"}],
             "export": {"formats": ["sft", "plaintext"], "to": ["jsonl"]},
         }
     )
@@ -51,6 +54,7 @@ def test_a_run_uses_the_plugin_backend_kind_and_exporter(tmp_path):
     assert text_rows[0]["text"].startswith("Which slogan sells") and "Echo:" in text_rows[0]["text"]
     sft = [json.loads(line) for line in (tmp_path / "run" / files["sft"].path).read_text().splitlines()]
     assert sft[0]["generator_model"] == "echo-1" and sft[0]["slogan_words"] >= 2
+    assert sft[0]["verifiers"] == {"shouts": {"status": "pass", "detail": ""}}
 
 
 def test_a_misspelt_plugin_name_gets_a_suggestion():

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from syndgen.errors import ConfigError
+from syndgen.plugins import discovered, load
 
 from .codecheck import verify_code
 from .mathcheck import verify_math
@@ -27,6 +28,8 @@ from .result import VerifierResult
 from .structure import verify_exact, verify_json, verify_regex
 
 Verifier: TypeAlias = Callable[[Mapping[str, Any], Mapping[str, Any]], VerifierResult]
+
+GROUP = "syndgen.verifiers"
 
 _REGISTRY: dict[str, Verifier] = {}
 
@@ -40,8 +43,9 @@ def register(name: str, verifier: Verifier) -> Verifier:
 
 
 def registered() -> list[str]:
-    """The registered verifier names, sorted."""
-    return sorted(_REGISTRY)
+    """The verifier names a config may use: registered ones and the ``syndgen.verifiers``
+    entry points of installed packages, sorted."""
+    return sorted({*_REGISTRY, *discovered(GROUP)})
 
 
 def _lookup(record: Mapping[str, Any], params: Mapping[str, Any], *keys: str) -> Any:
@@ -186,6 +190,12 @@ def resolve(name_or_path: str) -> Verifier:
         return _import_callable(name_or_path)
     if name_or_path in _REGISTRY:
         return _REGISTRY[name_or_path]
+    if name_or_path in discovered(GROUP):
+        found = load(GROUP, name_or_path)
+        if not callable(found):
+            raise ConfigError(f"the verifier plugin {name_or_path!r} is not a callable")
+        plugin: Verifier = found
+        return plugin
     close = difflib.get_close_matches(name_or_path, registered(), n=1)
     suggestion = f"did you mean {close[0]!r}? " if close else ""
     raise ConfigError(
