@@ -9,6 +9,7 @@ The JSON schema (``syndgen config --schema``) comes from the same classes.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import typing
 from pathlib import Path
@@ -37,7 +38,9 @@ def _type_name(annotation: Any) -> str:
     text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
     for noise in ("typing.", "syndgen.config_sections.", "syndgen.config.", "<class '", "'>"):
         text = text.replace(noise, "")
-    text = text.replace("Annotated[str, AfterValidator(func=<function _one_of.<locals>.check>)]", "str")
+    text = re.sub(
+        r"Annotated\[str, AfterValidator\(func=<function _one_of\.<locals>\.check[^>]*>\)\]", "str", text
+    )
     text = text.replace("Annotated[int, Strict(strict=True)]", "int")
     text = text.replace("Annotated[bool, Strict(strict=True)]", "bool")
     if text.startswith("Optional[") and text.endswith("]"):

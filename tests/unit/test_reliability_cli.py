@@ -366,7 +366,6 @@ def test_a_run_stopped_by_its_attempt_cap_exits_5(tmp_path: Path):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (("export", "RUN", "--format", "xml"), "'xml' is not one of 'sft', 'dpo'"),
         (("demo", "--count", "abc"), "Invalid value for '--count'"),
         (("run",), "Missing argument"),
         (("inspect", "RUN", "--bogus"), "No such option: --bogus"),
@@ -375,6 +374,11 @@ def test_a_run_stopped_by_its_attempt_cap_exits_5(tmp_path: Path):
 def test_bad_flag_values_are_one_line_and_exit_2(run_dir: Path, args: tuple[str, ...], fragment: str):
     line = one_error(syndgen(*[str(run_dir) if a == "RUN" else a for a in args]), 2)
     assert fragment in line and "--help)" in line
+
+
+def test_an_unknown_export_format_is_one_line_with_the_known_ones(run_dir: Path):
+    line = one_error(syndgen("export", str(run_dir), "--format", "xml"), 2)
+    assert "unknown export format 'xml' (choose one of sft, dpo, openai, anthropic" in line
 
 
 def test_exit_codes_are_in_the_help():
