@@ -23,7 +23,7 @@ import pytest
 import yaml
 from fault_proxy import FaultProxy
 from ollama_stub import THINKING_MODEL, OllamaStub
-from syndgen.pipeline import run_pipeline
+from syndgen.runner.run import run_pipeline
 
 from conftest import Server
 from syndgen import faults
