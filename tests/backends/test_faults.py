@@ -23,7 +23,6 @@ import pytest
 import yaml
 from fault_proxy import FaultProxy
 from ollama_stub import THINKING_MODEL, OllamaStub
-from syndgen.runner.run import run_pipeline
 
 from conftest import Server
 from syndgen import faults
@@ -34,6 +33,7 @@ from syndgen.config import parse_config
 from syndgen.errors import BackendError
 from syndgen.export.card import render_card
 from syndgen.records import Message
+from syndgen.runner.run import run_pipeline
 from syndgen.store import RunStore
 
 pytestmark = pytest.mark.server
