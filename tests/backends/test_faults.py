@@ -220,7 +220,7 @@ def test_inspect_and_card_show_the_faults(tmp_path: Path):
     config = parse_config({"count": 1, "generator": {"backend": "dryrun"}})
     run_pipeline(config, tmp_path / "run")
     assert inspect_run(tmp_path / "run")["faults"] == {}
-    store = RunStore.open_existing(tmp_path / "run")
+    store = RunStore(tmp_path / "run" / "run.sqlite")  # writable: open_existing is read-only
     try:
         faults.save(store, [Reporting("m", {"requests": 7, "http_429": 2, "retries": 2})])
     finally:
