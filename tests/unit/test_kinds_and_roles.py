@@ -289,5 +289,5 @@ def test_a_users_cheap_filter_runs_after_the_built_in_ones(tmp_path):
 
 def test_a_filter_that_is_not_a_callable_is_refused_before_the_run():
     config = RunConfig(quality={"filters": ["fakes:nothing_here"]})
-    with pytest.raises(ConfigError, match="is not a callable"):
+    with pytest.raises(ConfigError, match="has no attribute 'nothing_here'"):
         build_context(config, generator=FakeBackend(scripted()), duplicates=False)

@@ -9,7 +9,7 @@ from typing import cast
 
 from syndgen.errors import ConfigError
 from syndgen.export.formats import ADAPTERS, Adapter
-from syndgen.plugins import discovered, load
+from syndgen.plugins import discovered, load_callable
 
 GROUP = "syndgen.exporters"
 
@@ -22,10 +22,7 @@ def get_exporter(name: str) -> Adapter:
     if name in ADAPTERS:
         return ADAPTERS[name]
     if name in discovered(GROUP):
-        found = load(GROUP, name)
-        if not callable(found):
-            raise ConfigError(f"the exporter plugin {name!r} is not a callable")
-        return cast(Adapter, found)
+        return cast(Adapter, load_callable(GROUP, name))
     names = exporter_names()
     close = get_close_matches(name, names, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(names)}"

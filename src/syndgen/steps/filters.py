@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 from syndgen.config import QualityConfig, TaskConfig
-from syndgen.errors import ConfigError
+from syndgen.plugins import import_callable
 from syndgen.records import Attempt
 
 
@@ -42,25 +41,7 @@ def check_attempt(attempt: Attempt, task: TaskConfig, quality: QualityConfig) ->
 def resolve_filter(path: str) -> Callable[[Attempt, Any], tuple[str, str] | None]:
     """A user's cheap filter named ``package.module:function``: ``(attempt, config) ->
     (reason, detail) | None``; it runs after the built-in filters, before the critic."""
-    module_name, _, attribute = path.partition(":")
-    if not module_name or not attribute:
-        raise ConfigError(
-            f"quality.filters: {path!r} is not of the form 'package.module:function'",
-            hint="name a callable (attempt, config) -> (reason, detail) | None",
-        )
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"quality.filters: cannot import {module_name!r} for {path!r} ({exc})",
-            hint="check the module name and that its package is installed or on PYTHONPATH",
-        ) from None
-    for part in attribute.split("."):
-        target = getattr(target, part, None)
-    if not callable(target):
-        raise ConfigError(
-            f"quality.filters: {path!r} is not a callable in {module_name!r}",
-            hint="define the function (attempt, config) -> (reason, detail) | None",
-        )
-    found: Callable[[Attempt, Any], tuple[str, str] | None] = target
+    found: Callable[[Attempt, Any], tuple[str, str] | None] = import_callable(
+        path, "quality.filters entry", "(attempt, config) -> (reason, detail) | None"
+    )
     return found

@@ -14,12 +14,11 @@ pattern) that would fail every record, so it propagates.
 from __future__ import annotations
 
 import difflib
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from syndgen.errors import ConfigError
-from syndgen.plugins import discovered, load
+from syndgen.plugins import discovered, import_callable, load_callable
 
 from .codecheck import verify_code
 from .mathcheck import verify_math
@@ -155,33 +154,8 @@ def check_params(name: str, params: Mapping[str, Any]) -> None:
 
 
 def _import_callable(path: str) -> Verifier:
-    module_name, _, attribute = path.partition(":")
-    if not module_name or not attribute:
-        raise ConfigError(
-            f"verifier {path!r} is not of the form 'package.module:function'",
-            hint="name a registered verifier or a callable as 'package.module:function'",
-        )
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"verifier {path!r}: cannot import module {module_name!r} ({exc})",
-            hint="check the module name and that its package is installed or on PYTHONPATH",
-        ) from exc
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            raise ConfigError(
-                f"verifier {path!r}: module {module_name!r} has no attribute {attribute!r}",
-                hint=f"define {attribute}(record, params) in {module_name} or fix the name",
-            )
-        target = getattr(target, part)
-    if not callable(target):
-        raise ConfigError(
-            f"verifier {path!r}: {attribute!r} is a {type(target).__name__}, not a callable",
-            hint="point at a function taking (record, params) and returning a VerifierResult",
-        )
-    verifier: Verifier = target
-    return verifier
+    found: Verifier = import_callable(path, "verifier", "(record, params) -> VerifierResult")
+    return found
 
 
 def resolve(name_or_path: str) -> Verifier:
@@ -191,10 +165,7 @@ def resolve(name_or_path: str) -> Verifier:
     if name_or_path in _REGISTRY:
         return _REGISTRY[name_or_path]
     if name_or_path in discovered(GROUP):
-        found = load(GROUP, name_or_path)
-        if not callable(found):
-            raise ConfigError(f"the verifier plugin {name_or_path!r} is not a callable")
-        plugin: Verifier = found
+        plugin: Verifier = load_callable(GROUP, name_or_path)
         return plugin
     close = difflib.get_close_matches(name_or_path, registered(), n=1)
     suggestion = f"did you mean {close[0]!r}? " if close else ""
