@@ -29,7 +29,7 @@ from syndgen.steps.answer import answer
 from syndgen.steps.assess import check_critic, check_duplicates, rejection
 from syndgen.steps.filters import check_attempt
 from syndgen.steps.generate import attempt_with
-from syndgen.steps.patterns import PATTERN_AXIS, check_patterns, descriptions
+from syndgen.steps.patterns import PATTERN_AXIS, check_patterns, descriptions, pattern_axis
 from syndgen.steps.question import clean_question
 from syndgen.steps.student import finish
 from syndgen.steps.verify import run_verifiers
@@ -85,7 +85,7 @@ def seed_patterns(seed: Seed) -> list[str]:
 
 
 def _openers(ctx: RunContext) -> dict[str, str]:
-    axis = next((a for a in ctx.config.task.axes if a.name == PATTERN_AXIS), None)
+    axis = pattern_axis(ctx)
     return axis.openers if axis else {}
 
 

@@ -10,7 +10,7 @@ a problem of the same kind one level harder or easier.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from syndgen.config import RunConfig
@@ -85,15 +85,7 @@ class VerifiedKind(KindBase):
         if not 1 <= level <= 3:
             return None
         new = problem_task(ctx, self.problems, seed, level, salt=1_000_003)
-        question = new.question.model_copy(update={"model": "rewrite"})
-        return AnswerTask(
-            seed_index=seed.index,
-            question=question,
-            messages=new.messages,
-            writer=PROMPT_WRITER,
-            checks=STANDARD_CHECKS,
-            extra=new.extra,
-        )
+        return replace(new, question=new.question.model_copy(update={"model": "rewrite"}))
 
 
 MATH = VerifiedKind(name="math")

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from syndgen.backends.base import ResponseFormat
 from syndgen.backends.call import ask, request_seed
+from syndgen.config_sections import AxisConfig
 from syndgen.context import AnswerTask, Assessment, RunContext, SeedContext
 from syndgen.embed import get_embedder
 from syndgen.records import Rejection, Turn, Usage
@@ -30,9 +31,14 @@ PATTERN_SCHEMA = {
 }
 
 
+def pattern_axis(ctx: RunContext) -> AxisConfig | None:
+    """The seed plan's ``pattern`` axis, if the config has one."""
+    return next((a for a in ctx.config.task.axes if a.name == PATTERN_AXIS), None)
+
+
 def descriptions(ctx: RunContext) -> dict[str, str]:
     """Pattern value -> its description, from the ``pattern`` axis."""
-    axis = next((a for a in ctx.config.task.axes if a.name == PATTERN_AXIS), None)
+    axis = pattern_axis(ctx)
     return axis.descriptions if axis else {}
 
 
