@@ -26,6 +26,7 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
+from syndgen import cli_critic
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
@@ -345,6 +346,9 @@ def prompts_show(
     for message in prompt_set.render(name, **prompt_lib.EXAMPLES.get(name, {})):
         out_console.rule(f"[bold]{message.role}")
         out_console.print(message.content, markup=False, highlight=False)
+
+
+cli_critic.register(app, handle_errors, out_console, err_console)
 
 
 def main(argv: list[str] | None = None) -> None:

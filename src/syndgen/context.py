@@ -21,6 +21,7 @@ from syndgen.backends.base import Backend
 from syndgen.config import RunConfig
 from syndgen.prompts import PromptSet
 from syndgen.records import Attempt, AttemptRole, Message, Passage, Question, Rejection, Verdict
+from syndgen.shapes import ShapeRequest
 from syndgen.text.duplicate_index import DuplicateIndex
 from syndgen.verify.result import VerifierResult
 
@@ -160,3 +161,5 @@ class AnswerTask:
     extra: dict[str, Any] = field(default_factory=dict)
     role: AttemptRole = "answer"
     """The role of this task's first attempts: ``answer``, or ``rewrite`` for a rewritten question."""
+    shape: ShapeRequest | None = None
+    """The shape every answer must take (a code block, a marked final line, a citation)."""

@@ -12,7 +12,8 @@ skew 1.0.
 
 The check (:func:`coverage_ok`) agrees with the quota plan's own guarantee: an axis passes when
 every value's count is within one of its quota (``quota - 1 .. quota + 1``; at least 1 for a
-quota of 1), or when its skew is at most ``max_skew``. Small runs pass by construction (quotas of
+quota of 1, except on an axis with more values than its records hold, where some quotas are 0),
+or when its skew is at most ``max_skew``. Small runs pass by construction (quotas of
 2 may end 1 and 3, a skew of 3); an axis fails only when some value left that band *and* the
 skew is above ``max_skew`` (an empty planned value is an infinite skew).
 """
@@ -68,17 +69,27 @@ def coverage_skew(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> dict[
     return out
 
 
-def band(quota: int) -> tuple[int, int]:
-    """The counts the quota plan guarantees for a value after filtering: within one of its quota,
-    and at least one sample for a value with quota 1 (so no planned value ends empty)."""
-    return (quota - 1 if quota >= 2 else quota), quota + 1
+def band(quota: int, sparse: bool = False) -> tuple[int, int]:
+    """The counts the check accepts for a value without looking at the skew: within one of its
+    quota, and at least one for a quota of 1 (no planned value ends empty), except on a
+    *sparse* axis, one with fewer records (or slots) than values, where some values have quota
+    0: there a value with quota 1 may end empty, so no finished sample is turned away to make
+    room for it."""
+    low = quota - 1 if quota >= 2 or sparse else quota
+    return low, quota + 1
+
+
+def is_sparse(quotas: Iterable[int]) -> bool:
+    """An axis with more values than its records can hold: some value has quota 0 (pure)."""
+    return any(q == 0 for q in quotas)
 
 
 def outside_band(cells: Mapping[str, Mapping[str, int]]) -> list[tuple[str, int, int]]:
     """``(value, count, quota)`` for every value of an axis whose count is outside its band."""
     found = []
+    sparse = is_sparse(cell["quota"] for cell in cells.values())
     for value, cell in cells.items():
-        low, high = band(cell["quota"])
+        low, high = band(cell["quota"], sparse)
         if not low <= cell["count"] <= high:
             found.append((value, cell["count"], cell["quota"]))
     return found

@@ -3,9 +3,43 @@ consistent with what was exported, across resumes."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from typing import Any
 
 from syndgen.store import RunStore
+
+EVIDENCE = ("verifier", "grounding_and_critic", "critic", "filters_only")
+"""What a kept record's acceptance rests on, strongest first."""
+
+
+def evidence_of(sample: dict[str, Any]) -> str:
+    """What decided a kept sample (pure): a programmatic verifier that passed, the grounding
+    support check (with the critic), the critic's score alone, or only the cheap filters."""
+    if any(c.get("status") == "pass" for c in sample.get("attempt", {}).get("checks", [])):
+        return "verifier"
+    if sample.get("support", {}).get("supported"):
+        return "grounding_and_critic"
+    if (sample.get("verdict") or {}).get("score") is not None:
+        return "critic"
+    return "filters_only"
+
+
+def shape_counts(outcomes: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """How questions and answers got their required shape (pure): ``{"questions": {rung: n},
+    "answers": {rung: n}}`` over every question and attempt that had one."""
+    questions: Counter[str] = Counter()
+    answers: Counter[str] = Counter()
+    for outcome in outcomes:
+        shape = (outcome.get("question") or {}).get("shape")
+        if shape:
+            questions[shape] += 1
+        answers.update(a["shape"] for a in outcome.get("attempts", []) if a.get("shape"))
+    return {"questions": dict(sorted(questions.items())), "answers": dict(sorted(answers.items()))}
+
+
+def _outcomes(store: RunStore) -> list[dict[str, Any]]:
+    return [json.loads(raw) for (raw,) in store.rows("SELECT outcome_json FROM outcomes ORDER BY seed_index")]
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -40,12 +74,15 @@ def compute_kpis(store: RunStore) -> dict[str, Any]:
     regenerated = int(by_role.get("regenerate", 0))
     rescued = int(kept_by_role.get("regenerate", 0))
     rejected_attempts = attempts - samples
+    outcomes = _outcomes(store)
+    evidence = Counter(evidence_of(o["sample"]) for o in outcomes if o.get("sample"))
     return {
         "samples": samples,
         "attempts": attempts,
         "seeds": seeds,
         "rejected_attempts": rejected_attempts,
         "rejection_rate": _ratio(rejected_attempts, attempts) if attempts else 0.0,
+        "attempts_per_valid_record": _ratio(attempts, samples),
         "rejections_by_reason": by_reason,
         "rejections_by_stage": by_stage,
         "accepted_first_try": first_try,
@@ -54,6 +91,8 @@ def compute_kpis(store: RunStore) -> dict[str, Any]:
         "attempts_by_role": {str(k): int(v) for k, v in sorted(by_role.items())},
         "kept_by_role": {str(k): int(v) for k, v in sorted(kept_by_role.items())},
         "score_histogram": {str(k): v for k, v in sorted(scores.items())},
+        "kept_evidence": {name: evidence[name] for name in EVIDENCE if evidence[name]},
+        "shapes": shape_counts(outcomes),
         "wall_seconds": round(wall_s, 2),
         "seconds_per_valid_record": _ratio(wall_s, samples),
         "prompt_tokens": prompt_tokens,

@@ -48,6 +48,11 @@ class Seed(_Frozen):
     examples: tuple[int, ...] = Field(default=(), description="rows of the example file shown")
 
 
+ShapeOutcome = Literal["constrained", "parsed", "repaired", "failed"]
+"""How a reply got its required shape (:mod:`syndgen.steps.shaped`): constrained by a grammar or
+schema, read by the lenient parse, fixed by the one repair request, or still out of shape."""
+
+
 class Question(_Frozen):
     """The instruction a seed turned into; the prompt side of SFT and DPO."""
 
@@ -57,6 +62,7 @@ class Question(_Frozen):
     latency_s: float = 0.0
     reference: str | None = Field(default=None, description="ground truth computed by the program")
     tests: str | None = Field(default=None, description="code tasks: the tests an answer must pass")
+    shape: ShapeOutcome | None = Field(default=None, description="how the reply got its required shape")
 
 
 class Turn(_Frozen):
@@ -109,6 +115,7 @@ class Attempt(_Frozen):
     turns: tuple[Turn, ...] = Field(default=(), description="conversations: every turn, in order")
     checks: tuple[Check, ...] = ()
     final_answer: str | None = None
+    shape: ShapeOutcome | None = None
 
 
 class Verdict(_Frozen):

@@ -54,11 +54,11 @@ def responder(faithful: bool):
             )
             return f"How does {topic} work according to the rules?"
         everything = "\n".join(m.content for m in request.messages)
-        passage = re.search(r"\[1\] \([^)]*\) (.*)", everything).group(1)
+        passage = re.findall(r"\[1\] \([^)]*\) (.*)", everything)[-1]  # the last: after the example
         sentence = passage.split(". ")[-1].strip().rstrip(".") + "."
         if not faithful:
             sentence = re.sub(r"\d+", lambda m: str(int(m.group()) * 7 + 1), sentence)
-        return f"<think>The passage states it.</think>{sentence}"
+        return f"<think>The passage states it.</think>{sentence} [1]"
 
     return respond
 

@@ -130,7 +130,8 @@ def test_filters_run_before_the_critic(tmp_path):
 
 def test_bad_and_duplicate_questions_are_rejected(tmp_path):
     config = RunConfig(count=2, task={"topics": ["a", "b", "c", "d"]})
-    fixed = ["", "Compute this", "What is 2+2?", "what is 2 + 2 ?"]
+    # Each bad reply gets one repair request (the next reply here) before it is rejected.
+    fixed = ["", "", "Compute this", "Compute that", "What is 2+2?", "what is 2 + 2 ?"]
     questions = itertools.chain(fixed, (f"What is {n} + 3?" for n in itertools.count()))
     engine = make(config, scripted(question=lambda r: next(questions)))
     run_pipeline(config, tmp_path / "r", context=engine)

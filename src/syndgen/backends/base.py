@@ -21,13 +21,17 @@ class ResponseFormat(BaseModel):
 
     ``json`` constrains the output to ``schema`` (grammar or the server's structured output);
     ``think`` constrains it to ``<think>trace</think> answer`` where the backend can (a grammar),
-    so that even a model that does not reason on its own writes a trace.
+    so that even a model that does not reason on its own writes a trace; ``text`` is a reply
+    without a trace. With ``grammar`` (GBNF rules defining ``answer``, from the prompt's shape)
+    the answer after the trace, or the whole ``text`` reply, follows those rules; backends that
+    take no grammar ignore it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    kind: Literal["json", "think"]
+    kind: Literal["json", "think", "text"]
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     name: str = "output"
+    grammar: str | None = None
 
 
 class ChatRequest(BaseModel):

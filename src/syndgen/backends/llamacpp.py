@@ -99,12 +99,15 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-def think_grammar(max_reasoning_chars: int) -> str:
-    """GBNF forcing ``<think>\\n trace \\n</think>\\n\\n answer`` with a bounded trace."""
+DEFAULT_ANSWER = "answer ::= [^<]{1,1500}\n"
+
+
+def think_grammar(max_reasoning_chars: int, answer_rules: str | None = None) -> str:
+    """GBNF forcing ``<think>\\n trace \\n</think>\\n\\n answer`` with a bounded trace; the
+    answer follows ``answer_rules`` (GBNF defining ``answer``) when given."""
     return (
         'root ::= "<think>\\n" trace "\\n</think>\\n\\n" answer\n'
-        f"trace ::= [^<]{{8,{max_reasoning_chars}}}\n"
-        "answer ::= [^<]{1,1500}\n"
+        f"trace ::= [^<]{{8,{max_reasoning_chars}}}\n" + (answer_rules or DEFAULT_ANSWER)
     )
 
 
@@ -114,7 +117,9 @@ def grammar_for(request: ChatRequest, config: Config) -> str | None:
     if fmt is None:
         return None
     if fmt.kind == "think":
-        return think_grammar(config.max_reasoning_chars)
+        return think_grammar(config.max_reasoning_chars, fmt.grammar)
+    if fmt.kind == "text":
+        return "root ::= answer\n" + fmt.grammar if fmt.grammar else None
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     return str(json_schema_to_gbnf(json.dumps(fmt.schema_ or {"type": "object"})))

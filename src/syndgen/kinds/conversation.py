@@ -21,16 +21,28 @@ import time
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from syndgen.backends.call import ask, request_seed
+from syndgen.backends.call import request_seed
 from syndgen.context import AnswerTask, Assessment, CriticAsk, RunContext, SeedContext
 from syndgen.kinds.base import KindBase
-from syndgen.records import Attempt, Message, Question, Seed, SeedOutcome, Turn, Usage, Verdict
+from syndgen.records import (
+    Attempt,
+    Message,
+    Question,
+    Seed,
+    SeedOutcome,
+    ShapeOutcome,
+    Turn,
+    Usage,
+    Verdict,
+)
+from syndgen.shapes import SHAPES, ShapeRequest
 from syndgen.steps.answer import answer
 from syndgen.steps.assess import check_critic, check_duplicates, rejection
 from syndgen.steps.filters import check_attempt
 from syndgen.steps.generate import attempt_with
 from syndgen.steps.patterns import PATTERN_AXIS, check_patterns, descriptions, pattern_axis
-from syndgen.steps.question import clean_question
+from syndgen.steps.question import question_chars
+from syndgen.steps.shaped import shaped_ask
 from syndgen.steps.student import finish
 from syndgen.steps.verify import run_verifiers
 
@@ -79,6 +91,14 @@ def with_opener(opener: str, text: str) -> str:
     return f"{opener} {first_line}".strip()
 
 
+_RUNG_ORDER: tuple[ShapeOutcome, ...] = ("failed", "repaired", "parsed", "constrained")
+
+
+def worst_rung(rungs: list[ShapeOutcome]) -> ShapeOutcome | None:
+    """The lowest rung any user turn of a conversation needed (pure)."""
+    return next((r for r in _RUNG_ORDER if r in rungs), None)
+
+
 def seed_patterns(seed: Seed) -> list[str]:
     value = seed.attributes.get(PATTERN_AXIS, [])
     return list(value) if isinstance(value, list) else [value]
@@ -91,31 +111,39 @@ def _openers(ctx: RunContext) -> dict[str, str]:
 
 def _user_turn(
     ctx: RunContext, seed: Seed, turns: list[Turn], patterns: list[str], attempt_no: int, critique: str | None
-) -> tuple[Turn, Usage]:
+) -> tuple[Turn, Usage, ShapeOutcome]:
+    """The user's next turn, its cost, and how it got the user-turn shape."""
     cfg = ctx.config
     described = descriptions(ctx)
     openers = _openers(ctx)
     opener = next((openers[p] for p in patterns if p in openers), None)
-    messages = ctx.prompts.render(
-        "conversation_user",
-        topic=seed.topic,
-        attributes={k: v for k, v in seed.attributes.items() if k != PATTERN_AXIS},
-        transcript=transcript(turns),
-        patterns=[(p, described.get(p, "")) for p in patterns],
-        opener=opener,
-        critique=critique,
-    )
-    response = ask(
+    variables = {
+        "topic": seed.topic,
+        "attributes": {k: v for k, v in seed.attributes.items() if k != PATTERN_AXIS},
+        "transcript": transcript(turns),
+        "patterns": [(p, described.get(p, "")) for p in patterns],
+        "opener": opener,
+        "critique": critique,
+        "max_chars": question_chars(cfg.task.question_max_tokens),
+    }
+    stage = f"user{len(turns)}"
+    result = shaped_ask(
         ctx.generator,
         cfg.generator,
-        messages,
-        seed=request_seed(cfg.seed, seed.index, f"user{len(turns)}", attempt_no),
+        ctx.prompts.render("conversation_user", **variables),
+        ShapeRequest(
+            SHAPES["conversation_user"], ctx.prompts.grammar("conversation_user", **variables), variables
+        ),
+        prompts=ctx.prompts,
+        seed=request_seed(cfg.seed, seed.index, stage, attempt_no),
+        repair_seed=request_seed(cfg.seed, seed.index, f"{stage}-repair", attempt_no),
         max_tokens=cfg.task.question_max_tokens,
     )
-    text = clean_question(response.text) if not turns else response.text.strip().strip('"').strip()
-    if opener is not None:
+    text = result.answer.strip().strip('"').strip()
+    if opener is not None and result.rung is None:
         text = with_opener(opener, text)
-    return Turn(role="user", content=text, pattern=", ".join(patterns) or None), response.usage
+    turn = Turn(role="user", content=text, pattern=", ".join(patterns) or None)
+    return turn, result.usage, result.rung or "failed"
 
 
 def _assistant_messages(ctx: RunContext, turns: list[Turn]) -> tuple[Message, ...]:
@@ -143,14 +171,16 @@ def converse(ctx: RunContext, seed: Seed, attempt_no: int, critique: str | None 
     turns: list[Turn] = []
     usage, latency = Usage(), 0.0
     last: Attempt | None = None
+    rungs: list[ShapeOutcome] = []
     for n in range(exchanges):
-        user, spent = _user_turn(ctx, seed, turns, dealt[n], attempt_no, critique)
+        user, spent, rung = _user_turn(ctx, seed, turns, dealt[n], attempt_no, critique)
+        rungs.append(rung)
         usage = usage + spent
         turns.append(user)
         last = _assistant_turn(ctx, seed, turns, attempt_no * 100 + n)
         usage, latency = usage + last.usage, latency + last.latency_s
         turns.append(Turn(role="assistant", content=last.answer, reasoning=last.reasoning))
-        if check_attempt(last, cfg.task, cfg.quality) is not None:
+        if rung == "failed" or check_attempt(last, cfg.task, cfg.quality) is not None:
             break  # a failed turn fails the conversation; no need to write the rest
     assert last is not None
     return last.model_copy(
@@ -160,6 +190,7 @@ def converse(ctx: RunContext, seed: Seed, attempt_no: int, critique: str | None 
             "usage": usage,
             "latency_s": latency,
             "turns": tuple(turns),
+            "shape": worst_rung(rungs),
         }
     )
 
@@ -170,6 +201,9 @@ def turn_problem(attempt: Attempt, ctx: RunContext) -> tuple[str, str] | None:
     assistants = [t for t in attempt.turns if t.role == "assistant"]
     patterns = [p for t in attempt.turns if t.role == "user" and t.pattern for p in t.pattern.split(", ")]
     expected = planned_exchanges(cfg.seed, attempt.seed_index, cfg.task.turns, len(patterns))
+    if attempt.shape == "failed":
+        users = [t for t in attempt.turns if t.role == "user"]
+        return "bad_user_turn", f"user turn {len(users)} is not one message, even after one repair"
     for n, turn in enumerate(assistants):
         probe = attempt.model_copy(update={"answer": turn.content, "reasoning": turn.reasoning})
         if n < len(assistants) - 1:

@@ -34,6 +34,7 @@ from syndgen.steps.answer import answer
 from syndgen.steps.assess import STANDARD_CHECKS
 from syndgen.steps.generate import PROMPT_WRITER
 from syndgen.steps.question import ask_question
+from syndgen.steps.shaped import shape_request
 from syndgen.steps.student import finish
 from syndgen.steps.support import passages_for
 
@@ -82,28 +83,33 @@ class GroundedKind(KindBase):
         cfg = ctx.config
         chunk, keywords = _chunk_for(ctx, seed)
         seed = seed.model_copy(update={"chunk_id": chunk.chunk_id})
-        messages = ctx.prompts.render(
-            "question_grounded",
-            passage=chunk.text,
-            source=chunk.source,
-            keywords=keywords,
-            attributes=seed.attributes,
-            variant=seed.variant,
-        )
+        variables = {
+            "passage": chunk.text,
+            "source": chunk.source,
+            "keywords": keywords,
+            "attributes": seed.attributes,
+            "variant": seed.variant,
+        }
         question = ask_question(
             ctx.generator,
             cfg.generator,
-            messages,
+            ctx.prompts.render("question_grounded", **variables),
             request_seed(cfg.seed, seed.index, "question"),
             cfg.task.question_max_tokens,
+            prompts=ctx.prompts,
+            prompt="question_grounded" if cfg.task.require_question_mark else None,
+            variables=variables,
         )
         problem = question_problem(seed, question, ctx, seen)
         if problem is not None:
             return rejected_question(seed, question, problem, started)
         passages = passages_for(ctx, question.text)
-        answer_prompt = ctx.prompts.render(
-            "answer_grounded", question=question.text, passages=passages, system_prompt=cfg.task.system_prompt
-        )
+        answer_vars = {
+            "question": question.text,
+            "passages": passages,
+            "system_prompt": cfg.task.system_prompt,
+        }
+        answer_prompt = ctx.prompts.render("answer_grounded", **answer_vars)
         task = AnswerTask(
             seed_index=seed.index,
             question=question,
@@ -111,6 +117,7 @@ class GroundedKind(KindBase):
             writer=PROMPT_WRITER,
             checks=STANDARD_CHECKS,
             passages=passages,
+            shape=shape_request(ctx.prompts, "answer_grounded", answer_vars),
             ask=CriticAsk(
                 template="critic_grounded",
                 flags=("supported",),

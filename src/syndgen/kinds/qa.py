@@ -31,7 +31,10 @@ def question_problem(seed: Seed, question: Question, ctx: RunContext, seen: Seed
     """Why a generated question cannot be used, or None (too short, not a question, repeated)."""
     text = question.text
     reason = detail = None
-    if len(text) < MIN_QUESTION_CHARS:
+    if question.shape == "failed":
+        reason = "not_a_question" if text else "empty_question"
+        detail = f"no question on one line ending with '?', even after one repair: {text[:200]!r}"
+    elif len(text) < MIN_QUESTION_CHARS:
         reason = "empty_question" if not text else "question_too_short"
         detail = f"question text {text!r} has under {MIN_QUESTION_CHARS} characters"
     elif ctx.config.task.require_question_mark and "?" not in text:
@@ -52,16 +55,20 @@ def rejected_question(seed: Seed, question: Question, problem: Rejection, starte
 def rewrite_question(ctx: RunContext, seed: Seed, task: AnswerTask, harder: bool) -> AnswerTask | None:
     """The teacher rewrites the question harder (or easier); None when the rewrite is unusable."""
     cfg = ctx.config
-    messages = ctx.prompts.render("rewrite", question=task.question.text, harder=harder)
+    variables = {"question": task.question.text, "harder": harder}
+    messages = ctx.prompts.render("rewrite", **variables)
     asked = ask_question(
         ctx.generator,
         cfg.generator,
         messages,
         request_seed(cfg.seed, seed.index, "rewrite"),
         cfg.task.question_max_tokens,
+        prompts=ctx.prompts,
+        prompt="rewrite",
+        variables=variables,
     )
     text = asked.text
-    if len(text) < 10 or text == task.question.text:
+    if asked.shape == "failed" or len(text) < 10 or text == task.question.text:
         return None
     question = asked.model_copy(update={"model": "rewrite"})
     new_messages = tuple(
@@ -95,6 +102,7 @@ class QAKind(KindBase):
             run_seed=cfg.seed,
             max_tokens=cfg.task.question_max_tokens,
             examples=[ctx.examples[i] for i in seed.examples],
+            shaped=cfg.task.require_question_mark,
         )
         problem = question_problem(seed, question, ctx, seen)
         if problem is not None:

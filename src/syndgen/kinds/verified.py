@@ -20,6 +20,7 @@ from syndgen.records import Question, Seed, SeedOutcome
 from syndgen.steps.answer import answer
 from syndgen.steps.assess import STANDARD_CHECKS
 from syndgen.steps.generate import PROMPT_WRITER
+from syndgen.steps.shaped import shape_request
 from syndgen.steps.student import finish
 from syndgen.verify import tasks
 
@@ -41,9 +42,8 @@ def problem_task(ctx: RunContext, kind: str, seed: Seed, difficulty: int, salt: 
     else:
         problem = tasks.code_problem(cfg.seed, seed.index + salt, topic=seed.topic, difficulty=difficulty)
         question = Question(text=problem.question, model="program", tests=problem.tests)
-    messages = ctx.prompts.render(
-        f"answer_{kind}", question=question.text, system_prompt=cfg.task.system_prompt
-    )
+    variables = {"question": question.text, "system_prompt": cfg.task.system_prompt}
+    messages = ctx.prompts.render(f"answer_{kind}", **variables)
     return AnswerTask(
         seed_index=seed.index,
         question=question,
@@ -51,6 +51,7 @@ def problem_task(ctx: RunContext, kind: str, seed: Seed, difficulty: int, salt: 
         writer=PROMPT_WRITER,
         checks=STANDARD_CHECKS,
         extra={"difficulty_level": difficulty},
+        shape=shape_request(ctx.prompts, f"answer_{kind}", variables),
     )
 
 

@@ -108,6 +108,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "messages": [Message(role="user", content="Score this answer as JSON.")],
         "raw": "I think it deserves a four",
     },
+    "repair_shape": {
+        "messages": [Message(role="user", content="Topic: fractions")],
+        "raw": "Fractions are parts of a whole.",
+        "describe": "one question on a single line, ending with '?'",
+    },
 }
 
 
@@ -120,6 +125,11 @@ def names() -> list[str]:
     return sorted(p.stem for p in _TEMPLATES.glob("*.jinja"))
 
 
+def grammar_names() -> list[str]:
+    """The prompts whose reply a shipped grammar shapes."""
+    return sorted(p.stem for p in _TEMPLATES.glob("*.gbnf"))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
@@ -128,7 +138,31 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["clip"] = _clip
+    env.filters["gbnf"] = gbnf_literal
+    env.filters["sentence_choices"] = sentence_choices
     return env
+
+
+def gbnf_literal(text: Any) -> str:
+    """``text`` escaped for the inside of a GBNF string literal (pure)."""
+    out = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+_SENTENCE = re.compile(r"[^.!?\n]*[.!?]+(?=\s|$)|[^.!?\n]+$", re.MULTILINE)
+
+
+def sentence_choices(passages: Any, min_chars: int = 12) -> str:
+    """A GBNF alternation: each sentence of each passage copied exactly, with its citation
+    (``("sentence" " [n]")``), for answers that must quote the passages (pure)."""
+    choices = []
+    for number, passage in enumerate(passages or [], 1):
+        text = passage["text"] if isinstance(passage, Mapping) else getattr(passage, "text", str(passage))
+        for match in _SENTENCE.finditer(str(text)):
+            sentence = " ".join(match.group(0).split())
+            if len(sentence) >= min_chars:
+                choices.append(f'("{gbnf_literal(sentence)}" " [{number}]")')
+    return " | ".join(dict.fromkeys(choices)) or '"(no passage) [1]"'
 
 
 def check_override(name: str, path: str, env: jinja2.Environment | None = None) -> str:
@@ -182,6 +216,27 @@ class PromptSet:
         if not path.is_file():
             raise InputError(f"unknown prompt '{name}'", hint=f"choose from {', '.join(names())}")
         return path.read_text(encoding="utf-8")
+
+    def grammar_source(self, name: str) -> str | None:
+        """The grammar beside prompt ``name``: ``NAME.gbnf`` next to an override file, else the
+        shipped one; None when the prompt's reply has no grammar."""
+        if name in self.overrides:
+            sibling = Path(self.overrides[name]).expanduser().with_suffix(".gbnf")
+            if sibling.is_file():
+                return sibling.read_text(encoding="utf-8")
+        path = _TEMPLATES / f"{name}.gbnf"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def grammar(self, name: str, **variables: Any) -> str | None:
+        """The GBNF rules (defining ``answer``) that shape prompt ``name``'s reply, rendered with
+        the prompt's variables; None when it has none."""
+        source = self.grammar_source(name)
+        if source is None:
+            return None
+        try:
+            return self._env.from_string(source).render(**variables).strip() + "\n"
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"grammar of prompt '{name}': {exc}") from None
 
     def render(self, name: str, **variables: Any) -> tuple[Message, ...]:
         try:

@@ -93,7 +93,14 @@ class Scheduler:
         self.window = plan_window(store, workers)
         self.workers = min(workers, self.window)
         self.state = PlanState(
-            QuotaPlanner(list(ctx.topics), config.task.axes, config.count, config.seed, window=self.window),
+            QuotaPlanner(
+                list(ctx.topics),
+                config.task.axes,
+                config.count,
+                config.seed,
+                window=self.window,
+                max_skew=config.coverage.max_skew,
+            ),
             adaptive=config.coverage.enforce,
         )
         self.known = Known()

@@ -8,18 +8,21 @@ a seed in flight is assumed kept until its outcome is known). Seeds are committe
 seed ``i`` is only started once seed ``i - window`` is committed, so the plan is a pure function
 of the config, the run seed and earlier outcomes: the same command gives the same plan, and on
 the embedded backend the same data. A rejected seed's values come back into deficit and later
-seeds top them up. At commit time a sample that would push a value above quota + 1 is turned
-away (``over_quota``), which caps skew; ties are broken by a permutation fixed by the run seed.
+seeds top them up. At commit time a finished sample is turned away (``over_quota``) only when,
+with it kept, the coverage check could no longer pass whatever the records still to come bring
+(:meth:`QuotaPlanner.over_quota`); ties are broken by a permutation fixed by the run seed.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from syndgen.config_sections import AxisConfig
+from syndgen.coverage import band, is_sparse
 from syndgen.records import Seed
 
 TOPIC = "topic"
@@ -58,6 +61,7 @@ class QuotaPlanner:
     count: int
     run_seed: int
     window: int
+    max_skew: float = 2.0
     _orders: dict[str, list[str]] = field(init=False)
     quotas: dict[str, dict[str, int]] = field(init=False)
 
@@ -140,44 +144,55 @@ class QuotaPlanner:
         return self._with_sizes(seed)
 
     def over_quota(self, seed: Seed, kept: Mapping[str, Counter[str]]) -> str | None:
-        """Why keeping this seed's sample would break the quotas, or None.
+        """Why keeping this seed's sample would break the coverage check, or None.
 
-        A value may reach quota + 1 (values per record: exactly its quota), and only while the
-        records still to come have enough slots to lift every value to at least quota - 1.
+        A finished sample is turned away only when, with it kept, no way of filling the records
+        still to come could pass the coverage check (:func:`syndgen.coverage.axis_ok`: every
+        value within its band, or the axis' skew at most ``max_skew``). How many values a record
+        applies is planned, not checked: it must stay within its quota.
         """
         adds = self._with_sizes(seed)
-        for name, values in adds.items():
-            quota = self.quotas.get(name)
-            if quota is None:
-                continue
-            slack = 0 if name.endswith(".per_record") else 1
-            for value in values:
-                if value in quota and kept.get(name, Counter())[value] + 1 > quota[value] + slack:
-                    return f"{name}={value} already has {kept[name][value]} of quota {quota[value]}"
-        if not self._room_left(TOPIC, kept, adds):
-            return "keeping it would leave too few records to reach every topic's quota"
         for axis in self.axes:
-            if not self._room_left(axis.name, kept, adds):
-                return f"keeping it would leave too few {axis.name} slots to reach every quota"
+            name = per_record_key(axis.name)
+            for size in adds.get(name, []):
+                if kept.get(name, Counter())[size] + 1 > self.quotas[name][size]:
+                    return f"{name}={size} already has {kept[name][size]} of quota {self.quotas[name][size]}"
+        for name in [TOPIC, *(a.name for a in self.axes)]:
+            after = Counter(kept.get(name, Counter()))
+            after.update(adds.get(name, []))
+            if not self._reachable(name, after, self._slots_left(name, kept, adds)):
+                return self._why(name, after, adds.get(name, []))
         return None
 
-    def _room_left(self, name: str, kept: Mapping[str, Counter[str]], adds: Mapping[str, list[str]]) -> bool:
-        """Whether the records still to come can lift every value to its floor.
+    def _why(self, name: str, after: Counter[str], added: list[str]) -> str:
+        quota = self.quotas[name]
+        full = [v for v in added if v in quota and after[v] > quota[v]]
+        if full:
+            value = full[0]
+            return f"{name}={value} already has {after[value] - 1} of quota {quota[value]}"
+        lagging = min(quota, key=lambda v: after[v] - quota[v])
+        return f"too few records would be left to bring {name}={lagging} to its floor"
 
-        The floor is quota - 1 (quota itself when that is 0 or 1, so no planned value ends empty).
-        """
-        after = Counter(kept.get(name, Counter()))
-        after.update(adds.get(name, []))
+    def _slots_left(self, name: str, kept: Mapping[str, Counter[str]], adds: Mapping[str, list[str]]) -> int:
+        """How many more values of axis ``name`` the records still to come will bring."""
         if name == TOPIC:
-            slots_left = self.count - sum(after.values())
-        else:
-            sizes = Counter(kept.get(per_record_key(name), Counter()))
-            sizes.update(adds.get(per_record_key(name), []))
-            slots_left = sum(
-                int(k) * max(0, q - sizes[k]) for k, q in self.quotas[per_record_key(name)].items()
-            )
-        needed = sum(max(0, (q - 1 if q >= 2 else q) - after[v]) for v, q in self.quotas[name].items())
-        return needed <= slots_left
+            return self.count - sum(kept.get(TOPIC, Counter()).values()) - len(adds.get(TOPIC, []))
+        sizes = Counter(kept.get(per_record_key(name), Counter()))
+        sizes.update(adds.get(per_record_key(name), []))
+        return sum(int(k) * max(0, q - sizes[k]) for k, q in self.quotas[per_record_key(name)].items())
+
+    def _reachable(self, name: str, after: Counter[str], slots_left: int) -> bool:
+        """Whether ``slots_left`` more values can bring axis ``name`` to pass the coverage check."""
+        quota = self.quotas[name]
+        sparse = is_sparse(quota.values())
+        in_band = all(after[v] <= band(q, sparse)[1] for v, q in quota.items())
+        if in_band and sum(max(0, band(q, sparse)[0] - after[v]) for v, q in quota.items()) <= slots_left:
+            return True
+        expected = [v for v, q in quota.items() if q > 0 or after[v] > 0]
+        if not expected:
+            return True
+        floor = max(1, math.ceil(max(after[v] for v in expected) / self.max_skew))
+        return sum(max(0, floor - after[v]) for v in expected) <= slots_left
 
 
 class PlanState:

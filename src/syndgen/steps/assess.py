@@ -1,7 +1,8 @@
 """Assess one attempt: the checks it goes through, in order, as data.
 
 :data:`STANDARD_CHECKS` is the order for single-answer records, cheapest first: the cheap
-filters (the built-in ones, then any the config adds), duplicates of accepted records, the
+filters (the built-in ones, then any the config adds), the answer's required shape (an answer
+still out of shape after its repair), duplicates of accepted records, the
 programmatic verifiers, the grounding support check (only where the task has passages), then the
 critic. The first problem found ends the assessment, so an attempt that is too long or repeats
 an accepted record never costs a critic call. A verifier that passed is stronger evidence than
@@ -17,6 +18,7 @@ from dataclasses import replace
 
 from syndgen.context import AnswerTask, Assessment, Check, RunContext, SeedContext
 from syndgen.records import Attempt, Rejection
+from syndgen.shapes import strip_citations
 from syndgen.steps.critic import judge
 from syndgen.steps.filters import check_attempt
 from syndgen.steps.support import support
@@ -47,6 +49,15 @@ def check_filters(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: A
     return state if failed is None else _failed(state, "filter", *failed)
 
 
+def check_shape(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
+    """An answer still out of its required shape after the one repair request is rejected."""
+    if task.shape is None or state.attempt.shape != "failed":
+        return state
+    shape = task.shape.shape
+    detail = f"the answer is not {shape.describe}, even after one repair: {state.attempt.answer[:200]!r}"
+    return _failed(state, "filter", shape.reason, detail)
+
+
 def check_duplicates(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: Assessment) -> Assessment:
     """Exact, near and semantic duplicates of records accepted before this seed started."""
     attempt = state.attempt
@@ -74,7 +85,7 @@ def check_support(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: A
     """Grounded answers: numbers, dates and names in the passages, enough overlap."""
     if not task.passages:
         return state
-    found = support(ctx, state.attempt.answer, task.passages)
+    found = support(ctx, strip_citations(state.attempt.answer), task.passages)
     state = replace(state, support=found)
     if found["supported"]:
         return state
@@ -117,6 +128,7 @@ def check_critic(ctx: RunContext, seen: SeedContext, task: AnswerTask, state: As
 
 STANDARD_CHECKS: tuple[Check, ...] = (
     check_filters,
+    check_shape,
     check_duplicates,
     check_verifiers,
     check_support,

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from syndgen.backends.base import Backend, ResponseFormat
+from syndgen.backends.base import Backend
 from syndgen.backends.call import ask, request_seed
 from syndgen.backends.common import ModelSettings
 from syndgen.context import AnswerTask, RunContext
 from syndgen.prompts import PromptSet
 from syndgen.reasoning import ReasoningSplit, reasoning_from_message
 from syndgen.records import Attempt, AttemptRole, Message, Verdict
-
-THINK = ResponseFormat(kind="think")
+from syndgen.shapes import ShapeRequest
+from syndgen.steps.shaped import THINK, shaped_ask
 
 
 def answer_messages(prompts: PromptSet, question: str, system_prompt: str | None) -> tuple[Message, ...]:
@@ -47,13 +47,30 @@ def generate_attempt(
     force_reasoning: bool,
     max_reasoning_tokens: int | None = None,
     role: AttemptRole = "answer",
+    shape: ShapeRequest | None = None,
+    prompts: PromptSet | None = None,
 ) -> Attempt:
+    seed = request_seed(run_seed, seed_index, "answer", attempt_no)
+    if shape is not None and prompts is not None:
+        return _shaped_attempt(
+            seed_index,
+            attempt_no,
+            messages,
+            backend=backend,
+            settings=settings,
+            seed=seed,
+            repair_seed=request_seed(run_seed, seed_index, "repair", attempt_no),
+            request=replace(shape, think=force_reasoning),
+            prompts=prompts,
+            max_reasoning_tokens=max_reasoning_tokens,
+            role=role,
+        )
     fmt = THINK if force_reasoning and backend.capabilities.grammar else None
     response = ask(
         backend,
         settings,
         messages,
-        seed=request_seed(run_seed, seed_index, "answer", attempt_no),
+        seed=seed,
         response_format=fmt,
         max_reasoning_tokens=max_reasoning_tokens,
     )
@@ -78,14 +95,62 @@ def generate_attempt(
     )
 
 
+def _shaped_attempt(
+    seed_index: int,
+    attempt_no: int,
+    messages: tuple[Message, ...],
+    *,
+    backend: Backend,
+    settings: ModelSettings,
+    seed: int,
+    repair_seed: int,
+    request: ShapeRequest,
+    prompts: PromptSet,
+    max_reasoning_tokens: int | None,
+    role: AttemptRole,
+) -> Attempt:
+    """An answer attempt that climbs its shape's ladder (:mod:`syndgen.steps.shaped`)."""
+    result = shaped_ask(
+        backend,
+        settings,
+        messages,
+        request,
+        prompts=prompts,
+        seed=seed,
+        repair_seed=repair_seed,
+        max_reasoning_tokens=max_reasoning_tokens,
+    )
+    response = result.response
+    split = reasoning_from_message({"content": response.text, "reasoning_content": response.reasoning})
+    finish = response.finish_reason
+    if not split.complete and finish != "length":
+        finish = "unclosed_think"
+    return Attempt(
+        seed_index=seed_index,
+        attempt_no=attempt_no,
+        role=role,
+        messages=messages,
+        raw_text=response.text,
+        reasoning=result.reasoning,
+        answer=result.answer,
+        usage=result.usage,
+        latency_s=result.latency_s,
+        model=response.model,
+        finish_reason=finish,
+        shape=result.rung or "failed",
+    )
+
+
 def attempt_with(
     ctx: RunContext,
     seed_index: int,
     attempt_no: int,
     messages: tuple[Message, ...],
     role: AttemptRole = "answer",
+    shape: ShapeRequest | None = None,
 ) -> Attempt:
-    """One answer attempt with the run's generator settings (reasoning forced and capped)."""
+    """One answer attempt with the run's generator settings (reasoning forced and capped), in
+    ``shape`` when the task has one."""
     cfg = ctx.config
     return generate_attempt(
         seed_index,
@@ -97,6 +162,8 @@ def attempt_with(
         force_reasoning=cfg.task.force_reasoning,
         max_reasoning_tokens=cfg.task.max_reasoning_tokens,
         role=role,
+        shape=shape,
+        prompts=ctx.prompts,
     )
 
 
@@ -106,7 +173,7 @@ class PromptWriter:
     the critique to them."""
 
     def first(self, ctx: RunContext, task: AnswerTask, attempt_no: int) -> Attempt:
-        return attempt_with(ctx, task.seed_index, attempt_no, task.messages, task.role)
+        return attempt_with(ctx, task.seed_index, attempt_no, task.messages, task.role, task.shape)
 
     def again(
         self,
@@ -119,7 +186,7 @@ class PromptWriter:
     ) -> Attempt:
         messages = regenerate_messages(ctx.prompts, task.messages, previous, verdict, critique)
         role: AttemptRole = "regenerate" if task.role == "answer" else task.role
-        return attempt_with(ctx, task.seed_index, attempt_no, messages, role)
+        return attempt_with(ctx, task.seed_index, attempt_no, messages, role, task.shape)
 
 
 PROMPT_WRITER = PromptWriter()

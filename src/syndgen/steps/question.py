@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from syndgen.backends.base import Backend
 from syndgen.backends.call import ask, request_seed
@@ -10,6 +12,8 @@ from syndgen.backends.common import ModelSettings
 from syndgen.prompts import PromptSet
 from syndgen.reasoning import split_reasoning
 from syndgen.records import Message, Question, Seed
+from syndgen.shapes import SHAPES, ShapeRequest
+from syndgen.steps.shaped import shaped_ask
 
 _LEAD = re.compile(r"^\s*(?:\*\*)?(?:question|q)\s*[:.)-]\s*(?:\*\*)?\s*", re.IGNORECASE)
 
@@ -37,27 +41,73 @@ def make_question(
     run_seed: int,
     max_tokens: int,
     examples: list[dict[str, str]] | None = None,
+    shaped: bool = True,
 ) -> Question:
-    messages = prompts.render(
-        "question",
-        topic=seed.topic,
-        attributes=seed.attributes,
-        variant=seed.variant,
-        examples=examples or [],
-    )
+    variables: dict[str, Any] = {
+        "topic": seed.topic,
+        "attributes": seed.attributes,
+        "variant": seed.variant,
+        "examples": examples or [],
+    }
+    messages = prompts.render("question", **variables)
     return ask_question(
-        backend, settings, messages, request_seed(run_seed, seed.index, "question"), max_tokens
+        backend,
+        settings,
+        messages,
+        request_seed(run_seed, seed.index, "question"),
+        max_tokens,
+        prompts=prompts,
+        prompt="question" if shaped else None,
+        variables=variables,
     )
+
+
+def question_chars(max_tokens: int) -> int:
+    """The longest question the grammar allows: what ``max_tokens`` can hold (pure)."""
+    return max(20, min(300, 3 * max_tokens))
 
 
 def ask_question(
-    backend: Backend, settings: ModelSettings, messages: tuple[Message, ...], seed: int, max_tokens: int
+    backend: Backend,
+    settings: ModelSettings,
+    messages: tuple[Message, ...],
+    seed: int,
+    max_tokens: int,
+    *,
+    prompts: PromptSet,
+    prompt: str | None,
+    variables: Mapping[str, Any] | None = None,
 ) -> Question:
-    """Ask the model for a question and keep the cleaned question with its cost."""
-    response = ask(backend, settings, messages, seed=seed, max_tokens=max_tokens)
+    """Ask the model for a question and keep the cleaned question with its cost.
+
+    With ``prompt`` the reply climbs the shape ladder of that prompt (:mod:`syndgen.steps.shaped`):
+    ``Question.shape`` says how it got its shape, or is ``"failed"``.
+    """
+    if prompt is None:
+        response = ask(backend, settings, messages, seed=seed, max_tokens=max_tokens)
+        return Question(
+            text=clean_question(response.text),
+            model=response.model,
+            usage=response.usage,
+            latency_s=response.latency_s,
+        )
+    shape = SHAPES[prompt]
+    grammar_vars = {**(variables or {}), "max_chars": question_chars(max_tokens)}
+    request = ShapeRequest(shape, prompts.grammar(prompt, **grammar_vars), grammar_vars)
+    result = shaped_ask(
+        backend,
+        settings,
+        messages,
+        request,
+        prompts=prompts,
+        seed=seed,
+        repair_seed=(seed * 31 + 7) & 0x7FFFFFFF,
+        max_tokens=max_tokens,
+    )
     return Question(
-        text=clean_question(response.text),
-        model=response.model,
-        usage=response.usage,
-        latency_s=response.latency_s,
+        text=result.answer if result.rung else clean_question(result.answer),
+        model=result.response.model,
+        usage=result.usage,
+        latency_s=result.latency_s,
+        shape=result.rung or "failed",
     )
