@@ -31,7 +31,7 @@ from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.config import load_config, parse_set_option
-from syndgen.errors import SyndgenError
+from syndgen.errors import InputError, SyndgenError
 from syndgen.export.run_export import export_run
 from syndgen.records import SeedOutcome
 from syndgen.runner.run import RunResult, run_pipeline
@@ -336,10 +336,21 @@ def prompts_show(
     name: Annotated[str, typer.Argument(help="template name (see: syndgen prompts list)")],
     config: Annotated[Path | None, typer.Option(help="config whose prompt overrides apply")] = None,
     raw: Annotated[bool, typer.Option(help="print the template source, not a rendered preview")] = False,
+    grammar: Annotated[
+        bool, typer.Option(help="print the grammar (GBNF) that shapes this prompt's reply")
+    ] = False,
 ) -> None:
     """Preview a prompt template rendered with example values."""
     overrides = load_config(config).prompts if config else {}
     prompt_set = prompt_lib.PromptSet(overrides)
+    if grammar:
+        source = prompt_set.grammar_source(name)
+        if source is None:
+            raise InputError(
+                f"prompt '{name}' has no grammar", hint=f"these do: {', '.join(prompt_lib.grammar_names())}"
+            )
+        sys.stdout.write(source)
+        return
     if raw:
         sys.stdout.write(prompt_set.source(name))
         return

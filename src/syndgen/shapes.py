@@ -33,7 +33,7 @@ _INTERROGATIVE = re.compile(
     r"do|does|did|has|have|if|may|might|shall)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]*[.!?]+(?=\s|$)")
+_SENTENCE = re.compile(r".*?[.!?]+[\"'”’)]*(?=\s|$)")
 _CITATION = re.compile(r"\s*\[(\d{1,2})\]")
 _FENCE = re.compile(r"```[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)```", re.DOTALL)
 _FINAL = re.compile(
@@ -70,8 +70,8 @@ def parse_user_turn(text: str, variables: Mapping[str, Any] | None = None) -> st
     lines = [_strip_label(line) for line in body.splitlines() if line.strip()]
     if not lines or "ASSISTANT" in lines[0].upper().split(":")[0]:
         return None
-    sentences = _SENTENCE.findall(lines[0])
-    message = " ".join(s.strip() for s in sentences[:2]) if sentences else lines[0]
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(lines[0])]
+    message = " ".join(sentences[:2]) if sentences else lines[0]
     opener = (variables or {}).get("opener")
     if opener and not message.lower().startswith(str(opener).lower()):
         return None

@@ -163,6 +163,9 @@ def test_prompts_list_and_show():
     raw = invoke("prompts", "show", "answer", "--raw")
     assert "{{ question }}" in raw.output
     assert "unknown prompt 'nope'" in one_error_line(invoke("prompts", "show", "nope"), 2)
+    grammar = invoke("prompts", "show", "answer_math", "--grammar")
+    assert grammar.exit_code == 0 and 'answer ::= line{0,4} "Final answer: " number' in grammar.output
+    assert "has no grammar" in one_error_line(invoke("prompts", "show", "critic", "--grammar"), 2)
 
 
 def test_config_prints_defaults():
