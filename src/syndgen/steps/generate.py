@@ -9,10 +9,10 @@ from syndgen.backends.call import ask, request_seed
 from syndgen.backends.common import ModelSettings
 from syndgen.context import AnswerTask, RunContext
 from syndgen.prompts import PromptSet
-from syndgen.reasoning import ReasoningSplit, reasoning_from_message
-from syndgen.records import Attempt, AttemptRole, Message, Verdict
+from syndgen.reasoning import reasoning_from_message
+from syndgen.records import Attempt, AttemptRole, Message, ShapeOutcome, Verdict
 from syndgen.shapes import ShapeRequest
-from syndgen.steps.shaped import THINK, shaped_ask
+from syndgen.steps.shaped import THINK, Shaped, shaped_ask
 
 
 def answer_messages(prompts: PromptSet, question: str, system_prompt: str | None) -> tuple[Message, ...]:
@@ -50,76 +50,34 @@ def generate_attempt(
     shape: ShapeRequest | None = None,
     prompts: PromptSet | None = None,
 ) -> Attempt:
+    """One answer attempt; with ``shape`` (and the prompts for its repair) it climbs the shape's
+    ladder (:mod:`syndgen.steps.shaped`) and records how it got its shape."""
     seed = request_seed(run_seed, seed_index, "answer", attempt_no)
+    outcome: ShapeOutcome | None = None
     if shape is not None and prompts is not None:
-        return _shaped_attempt(
-            seed_index,
-            attempt_no,
+        result = shaped_ask(
+            backend,
+            settings,
             messages,
-            backend=backend,
-            settings=settings,
+            replace(shape, think=force_reasoning),
+            prompts=prompts,
             seed=seed,
             repair_seed=request_seed(run_seed, seed_index, "repair", attempt_no),
-            request=replace(shape, think=force_reasoning),
-            prompts=prompts,
             max_reasoning_tokens=max_reasoning_tokens,
-            role=role,
         )
-    fmt = THINK if force_reasoning and backend.capabilities.grammar else None
-    response = ask(
-        backend,
-        settings,
-        messages,
-        seed=seed,
-        response_format=fmt,
-        max_reasoning_tokens=max_reasoning_tokens,
-    )
-    split: ReasoningSplit = reasoning_from_message(
-        {"content": response.text, "reasoning_content": response.reasoning}
-    )
-    finish = response.finish_reason
-    if not split.complete and finish != "length":
-        finish = "unclosed_think"
-    return Attempt(
-        seed_index=seed_index,
-        attempt_no=attempt_no,
-        role=role,
-        messages=messages,
-        raw_text=response.text,
-        reasoning=split.reasoning,
-        answer=split.answer,
-        usage=response.usage,
-        latency_s=response.latency_s,
-        model=response.model,
-        finish_reason=finish,
-    )
-
-
-def _shaped_attempt(
-    seed_index: int,
-    attempt_no: int,
-    messages: tuple[Message, ...],
-    *,
-    backend: Backend,
-    settings: ModelSettings,
-    seed: int,
-    repair_seed: int,
-    request: ShapeRequest,
-    prompts: PromptSet,
-    max_reasoning_tokens: int | None,
-    role: AttemptRole,
-) -> Attempt:
-    """An answer attempt that climbs its shape's ladder (:mod:`syndgen.steps.shaped`)."""
-    result = shaped_ask(
-        backend,
-        settings,
-        messages,
-        request,
-        prompts=prompts,
-        seed=seed,
-        repair_seed=repair_seed,
-        max_reasoning_tokens=max_reasoning_tokens,
-    )
+        outcome = result.rung or "failed"
+    else:
+        fmt = THINK if force_reasoning and backend.capabilities.grammar else None
+        response = ask(
+            backend,
+            settings,
+            messages,
+            seed=seed,
+            response_format=fmt,
+            max_reasoning_tokens=max_reasoning_tokens,
+        )
+        split = reasoning_from_message({"content": response.text, "reasoning_content": response.reasoning})
+        result = Shaped(response, split.reasoning, split.answer, None, response.usage, response.latency_s)
     response = result.response
     split = reasoning_from_message({"content": response.text, "reasoning_content": response.reasoning})
     finish = response.finish_reason
@@ -137,7 +95,7 @@ def _shaped_attempt(
         latency_s=result.latency_s,
         model=response.model,
         finish_reason=finish,
-        shape=result.rung or "failed",
+        shape=outcome,
     )
 
 
