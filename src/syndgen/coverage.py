@@ -71,12 +71,13 @@ def coverage_skew(table: Mapping[str, Mapping[str, Mapping[str, int]]]) -> dict[
 
 def band(quota: int, sparse: bool = False) -> tuple[int, int]:
     """The counts the check accepts for a value without looking at the skew: within one of its
-    quota, and at least one for a quota of 1 (no planned value ends empty), except on a
-    *sparse* axis, one with fewer records (or slots) than values, where some values have quota
-    0: there a value with quota 1 may end empty, so no finished sample is turned away to make
-    room for it."""
-    low = quota - 1 if quota >= 2 or sparse else quota
-    return low, quota + 1
+    quota, and at least one for a quota of 1 (no planned value ends empty). On a *sparse* axis,
+    one with fewer records (or slots) than values, where some values have quota 0, every value
+    may end with 0 to 2: the run cannot show every value, so no finished sample is turned away
+    to make room for one, and none is used more than twice."""
+    if sparse:
+        return max(0, quota - 1), max(quota, 1) + 1
+    return (quota - 1 if quota >= 2 else quota), quota + 1
 
 
 def is_sparse(quotas: Iterable[int]) -> bool:

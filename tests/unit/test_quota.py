@@ -89,3 +89,33 @@ def test_over_quota_names_the_full_value():
     state.remember(s0, True)
     state.remember(s0.model_copy(update={"index": 1}), True)
     assert "already has 2 of quota 1" in (state.over_quota(s0.model_copy(update={"index": 2})) or "")
+
+
+def test_fewer_records_than_values_never_turns_a_good_sample_away():
+    # 3 conversations over 10 patterns (2-3 per record): some patterns have quota 0, so none is
+    # promised a record; every finished sample is kept whatever patterns it has.
+    for seed in range(5):
+        state, kept = simulate(3, lambda s: s.index % 2 == 0, seed=seed, topics=["a", "b"])
+        assert len(kept) == 3
+    planner = QuotaPlanner(["a", "b"], [PATTERNS], 3, 0, 1)
+    assert 0 in planner.quotas["pattern"].values()
+    state = PlanState(planner)
+    one = state.next_seed(0).model_copy(update={"attributes": {"pattern": ["p0", "p1"]}})
+    state.remember(one, True)
+    again = one.model_copy(update={"index": 1, "topic": "b"})
+    assert state.over_quota(again) is None  # p0 and p1 twice, other patterns empty: still passes
+    state.remember(again, True)
+    third = one.model_copy(update={"index": 2, "attributes": {"pattern": ["p0", "p2", "p3"]}})
+    assert "pattern=p0 already has 2" in (state.over_quota(third) or "")  # never three times
+
+
+def test_a_topic_only_run_keeps_samples_while_the_check_can_still_pass():
+    planner = QuotaPlanner(["a", "b", "c"], [], 10, 0, 1)
+    planner.quotas[TOPIC] = {"a": 4, "b": 3, "c": 3}
+    kept = {TOPIC: Counter({"a": 5, "b": 3})}
+    seed = PlanState(planner).next_seed(0)
+    # 5 a, 3 b, 0 c with one more a: 2 records left cannot lift c to a skew <= 2 or its band.
+    assert planner.over_quota(seed.model_copy(update={"topic": "a"}), kept) is not None
+    # One more b instead: 5/4/0 with 1 record left fails too; but 4/3/1 plus an a is fine.
+    fine = {TOPIC: Counter({"a": 4, "b": 3, "c": 1})}
+    assert planner.over_quota(seed.model_copy(update={"topic": "a"}), fine) is None

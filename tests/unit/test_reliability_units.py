@@ -125,6 +125,7 @@ def test_the_band_is_one_around_the_quota_and_never_empty():
     assert band(2) == (1, 3)
     assert band(1) == (1, 2)
     assert band(1, sparse=True) == (0, 2)
+    assert band(0, sparse=True) == (0, 2)
     assert band(0) == (0, 1)
     assert band(10) == (9, 11)
 

@@ -166,7 +166,8 @@ class QuotaPlanner:
 
     def _why(self, name: str, after: Counter[str], added: list[str]) -> str:
         quota = self.quotas[name]
-        full = [v for v in added if v in quota and after[v] > quota[v]]
+        sparse = is_sparse(quota.values())
+        full = [v for v in added if v in quota and after[v] > band(quota[v], sparse)[1]]
         if full:
             value = full[0]
             return f"{name}={value} already has {after[value] - 1} of quota {quota[value]}"
