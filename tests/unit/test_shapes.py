@@ -190,3 +190,37 @@ def test_answer_shape_in_the_answer_loop_rejects_with_the_shape_reason() -> None
     )
     assert result.rung == "repaired" and result.answer.startswith("```python\ndef add")
     assert result.reasoning == "Add."
+
+
+def test_kpis_say_what_each_kept_record_rests_on_and_how_replies_got_their_shape() -> None:
+    from syndgen.kpis import evidence_of, shape_counts
+
+    assert evidence_of({"attempt": {"checks": [{"status": "pass"}]}, "verdict": None}) == "verifier"
+    assert evidence_of({"attempt": {"checks": []}, "support": {"supported": True}}) == "grounding_and_critic"
+    assert evidence_of({"attempt": {"checks": []}, "verdict": {"score": 4}}) == "critic"
+    assert evidence_of({"attempt": {"checks": [{"status": "fail"}]}, "verdict": None}) == "filters_only"
+    outcomes = [
+        {"question": {"shape": "constrained"}, "attempts": [{"shape": "constrained"}, {"shape": "repaired"}]},
+        {"question": {"shape": "failed"}, "attempts": []},
+        {"question": {"shape": None}, "attempts": [{"shape": None}]},
+    ]
+    assert shape_counts(outcomes) == {
+        "questions": {"constrained": 1, "failed": 1},
+        "answers": {"constrained": 1, "repaired": 1},
+    }
+
+
+def test_the_dataset_card_shows_evidence_and_shapes() -> None:
+    from syndgen.export.card import render_card
+
+    kpis = {
+        "samples": 4,
+        "rejections_by_reason": {},
+        "kept_evidence": {"verifier": 3, "critic": 1},
+        "shapes": {"questions": {"constrained": 4}, "answers": {"parsed": 2, "repaired": 2}},
+    }
+    report = {"coverage": {}, "diversity": {}}
+    card = render_card(title="t", files=[], config={}, config_hash="h", kpis=kpis, report=report)
+    assert "| a programmatic verifier passed | 3 | 75% |" in card
+    assert "| the critic's score alone | 1 | 25% |" in card
+    assert "- answers: parsed 2, repaired 2" in card
