@@ -99,9 +99,9 @@ def validate(
 
     ``json_path`` / ``html_path``: also write the JSON and the self-contained HTML report.
     """
-    from syndgen.validate.html import write_html
-    from syndgen.validate.report import write_json
-    from syndgen.validate.run import Options, parse_metrics, validate_sets
+    from syndgen.validation.html import write_html
+    from syndgen.validation.report import write_json
+    from syndgen.validation.run import Options, parse_metrics, validate_sets
 
     options = Options(
         metrics=parse_metrics(metrics),

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from syndgen.validate import score
+from syndgen.validation import score
 
 DEFINITIONS: dict[str, str] = {
     "similarity.mauve": "MAUVE (mauve-text) on the sentence embeddings: 1 = same distribution, ~0 = disjoint",

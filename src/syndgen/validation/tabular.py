@@ -12,7 +12,7 @@
   closest real row against that of random rows drawn from the real columns' ranges; its score is
   1 when synthetic rows are as far from the real ones as random data would be; plus the share of
   synthetic rows that are exact copies of a real row.
-* ``utility``: TSTR / TRTR (see :mod:`syndgen.validate.utility`) on one-hot encoded columns
+* ``utility``: TSTR / TRTR (see :mod:`syndgen.validation.utility`) on one-hot encoded columns
   when a label column is named.
 
 Column types are inferred: booleans, numbers with more than 10 distinct values (numerical), dates
@@ -25,7 +25,7 @@ import warnings
 from typing import Any
 
 from syndgen.errors import InputError
-from syndgen.validate.utility import tstr
+from syndgen.validation.utility import tstr
 
 CATEGORICAL_MAX_DISTINCT = 10
 DCR_ROWS = 500

@@ -1,8 +1,8 @@
 """Metrics on two sets of sentence embeddings (rows L2-normalised; ``real`` = the reference).
 
 * ``mauve``: MAUVE (Pillutla et al., 2021) from ``mauve-text`` on the precomputed embeddings:
-  the area under the divergence frontier of the two sets' quantised distributions; 1 = the same
-  distribution, near 0 = disjoint.
+  the area under the divergence frontier of the two sets' quantised distributions (``n / 10``
+  k-means buckets, at least 5); 1 = the same distribution, near 0 = disjoint.
 * ``frechet``: the Fréchet distance between Gaussians fitted to the two sets
   (``|mu_r - mu_s|^2 + tr(C_r + C_s - 2 (C_r C_s)^1/2)``), as in FID; 0 = the same mean and
   covariance.
@@ -30,6 +30,9 @@ else:
     Matrix = Any
 
 DEFAULT_K = 5
+MIN_BUCKETS = 5
+"""MAUVE quantises both sets into ``n / 10`` k-means buckets (its own default), but at least 5:
+with 2 or 3 buckets, small disjoint sets can share a bucket and score as similar."""
 
 
 @contextlib.contextmanager
@@ -61,7 +64,7 @@ def mauve_score(real: Matrix, synth: Matrix, *, seed: int = 0) -> float:
     """MAUVE of the synthetic set against the reference, in [0, 1]."""
     import mauve
 
-    buckets = max(2, min(len(real), len(synth)) // 10)
+    buckets = max(MIN_BUCKETS, min(len(real), len(synth)) // 10)
     with quiet():
         out = mauve.compute_mauve(
             p_features=real,

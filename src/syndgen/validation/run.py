@@ -16,8 +16,8 @@ from typing import Any
 
 from syndgen.errors import InputError
 from syndgen.extras import require
-from syndgen.validate import load, score
-from syndgen.validate.report import assemble
+from syndgen.validation import load, score
+from syndgen.validation.report import assemble
 
 METRICS = ("similarity", "coverage", "diversity", "utility", "privacy", "bias")
 TABLE_METRICS = frozenset({"similarity", "coverage", "utility", "privacy"})
@@ -116,7 +116,7 @@ def _check_size(source: str, n: int) -> None:
 
 
 def _similarity(ref: load.TextSide, syn: load.TextSide, vr: Any, vs: Any, seed: int) -> dict[str, Any]:
-    from syndgen.validate import embedding, textstats
+    from syndgen.validation import embedding, textstats
 
     out: dict[str, Any] = {
         "mauve": embedding.mauve_score(vr, vs, seed=seed),
@@ -134,7 +134,7 @@ def _similarity(ref: load.TextSide, syn: load.TextSide, vr: Any, vs: Any, seed: 
 def _text_metrics(
     chosen: set[str], ref: load.TextSide, syn: load.TextSide, vr: Any, vs: Any, options: Options
 ) -> dict[str, Any]:
-    from syndgen.validate import bias, embedding, privacy, textstats, utility
+    from syndgen.validation import bias, embedding, privacy, textstats, utility
 
     metrics: dict[str, Any] = {}
     if "similarity" in chosen:
@@ -169,7 +169,7 @@ def _validate_text(
     notes: list[str],
 ) -> Validation:
     from syndgen.embed import get_embedder
-    from syndgen.validate import textstats
+    from syndgen.validation import textstats
 
     kw = {"text_field": options.text_field, "messages": options.messages, "label_field": options.label_field}
     syn = load.to_text_side(synth_src, synth_rows, **kw)  # type: ignore[arg-type]
@@ -231,7 +231,7 @@ def _validate_table(
     options: Options,
     notes: list[str],
 ) -> Validation:
-    from syndgen.validate.tabular import tabular_metrics
+    from syndgen.validation.tabular import tabular_metrics
 
     synth = load.to_frame(synth_src, synth_rows)
     real = load.to_frame(ref_src, ref_rows)

@@ -29,7 +29,7 @@ import yaml
 
 from syndgen.diversity import words
 from syndgen.errors import InputError
-from syndgen.validate.textstats import share_distances
+from syndgen.validation.textstats import share_distances
 
 TERMS_FILE = Path(__file__).with_name("terms.yaml")
 AMPLIFY_MARGIN = 0.1

@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from syndgen.validate import plots as plot_lib
+from syndgen.validation import plots as plot_lib
 
 
 def figures(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
