@@ -16,8 +16,16 @@ runner = CliRunner()
 
 TOPICS = {
     "cooking": ["simmer the {x} sauce slowly", "roast the {x} with garlic", "bake {x} bread at dawn"],
-    "football": ["the {x} striker scored twice", "a {x} keeper saved the penalty", "fans cheered the {x} win"],
-    "astronomy": ["the {x} comet crossed the sky", "a {x} telescope found a planet", "stars of the {x} nebula"],
+    "football": [
+        "the {x} striker scored twice",
+        "a {x} keeper saved the penalty",
+        "fans cheered the {x} win",
+    ],
+    "astronomy": [
+        "the {x} comet crossed the sky",
+        "a {x} telescope found a planet",
+        "stars of the {x} nebula",
+    ],
 }
 OTHER = {
     "tax": ["file the {x} tax return early", "the {x} audit found an error", "deduct the {x} expense"],
@@ -62,7 +70,9 @@ def texts(tmp_path_factory):
 def test_identical_sets_meet_the_bars_and_write_all_three_outputs(texts):
     root, real, _ = texts
     out_json, out_html = root / "same.json", root / "same.html"
-    result = invoke(real, "--reference", real, "--label-field", "label", "--json", out_json, "--html", out_html)
+    result = invoke(
+        real, "--reference", real, "--label-field", "label", "--json", out_json, "--html", out_html
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(out_json.read_text())
     assert 0.0 <= report["overall"] <= 1.0
@@ -181,7 +191,7 @@ def test_a_shifted_table_scores_worse_than_a_real_split(tables):
 
 
 def test_user_mistakes_are_one_error_line(texts, tables, tmp_path):
-    root, real, _ = texts
+    _, real, _ = texts
     line = one_error_line(invoke(tmp_path / "nope.jsonl", "--reference", real), 2)
     assert "does not exist" in line
     line = one_error_line(invoke(real, "--reference", real, "--metrics", "similarity,speed"), 2)
@@ -213,7 +223,7 @@ def test_sources_read_as_text_or_table(tmp_path):
     (tmp_path / "x.txt").write_text("x")
     with pytest.raises(InputError, match="unknown file type"):
         load.read_rows(tmp_path / "x.txt")
-    with pytest.raises(InputError, match="neither data/sft.jsonl"):
+    with pytest.raises(InputError, match=r"neither data/sft\.jsonl"):
         load.read_rows(tmp_path)
 
 
@@ -229,4 +239,36 @@ def test_the_sdk_returns_the_report(texts):
 
     _, real, other = texts
     report = syndgen.validate(other, real, metrics=["privacy", "bias"])
-    assert set(report["metrics"]) == {"privacy", "bias"} and report["metrics"]["privacy"]["near_copies"] == 0.0
+    assert (
+        set(report["metrics"]) == {"privacy", "bias"} and report["metrics"]["privacy"]["near_copies"] == 0.0
+    )
+
+
+def test_a_run_config_naming_a_reference_shows_validation_in_the_card(tmp_path):
+    reference = _write_jsonl(tmp_path / "ref.jsonl", _rows(TOPICS))
+    config = RunConfig(
+        count=10,
+        generator={"backend": "dryrun"},
+        dedup={"semantic_threshold": None},
+        validation={"reference": str(reference)},
+    )
+    plain = RunConfig(count=10, generator={"backend": "dryrun"}, dedup={"semantic_threshold": None})
+    assert config.config_hash() == plain.config_hash()  # validating changes no generated data
+    run_pipeline(config, tmp_path / "run")
+    export_run(tmp_path / "run", formats=["sft"], to=["jsonl"])
+    card = (tmp_path / "run" / "README.md").read_text()
+    assert "## Validation against real data" in card and "| similarity |" in card
+    report = json.loads((tmp_path / "run" / "validation.json").read_text())
+    assert f"overall score **{report['overall']:.3f}**" in card
+    assert (tmp_path / "run" / "validation.html").read_text().count("<svg") >= 3
+
+
+def test_a_reference_that_cannot_be_read_is_said_in_the_card(tmp_path):
+    config = RunConfig(
+        count=10, generator={"backend": "dryrun"}, validation={"reference": str(tmp_path / "missing.jsonl")}
+    )
+    run_pipeline(config, tmp_path / "run")
+    export_run(tmp_path / "run", formats=["sft"], to=["jsonl"])
+    card = (tmp_path / "run" / "README.md").read_text()
+    assert "Not validated against" in card and "does not exist" in card
+    assert not (tmp_path / "run" / "validation.json").exists()

@@ -94,8 +94,9 @@ VARIED = [
 
 def test_a_duplicated_set_has_high_near_duplicate_rate_and_low_distinct_n():
     duplicated = [VARIED[0]] * 5 + [VARIED[0] + "!"]
-    dup, varied = textstats.diversity_figures(duplicated, _unit(np.ones((6, 4)))), textstats.diversity_figures(
-        VARIED, _unit(np.eye(6))
+    dup, varied = (
+        textstats.diversity_figures(duplicated, _unit(np.ones((6, 4)))),
+        textstats.diversity_figures(VARIED, _unit(np.eye(6))),
     )
     assert dup["near_duplicate_rate"] == 1.0 and varied["near_duplicate_rate"] == 0.0
     assert dup["distinct_2"] < 0.3 < varied["distinct_2"] == 1.0

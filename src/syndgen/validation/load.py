@@ -141,7 +141,8 @@ def to_text_side(
     label_field: str | None,
 ) -> TextSide:
     """The texts (and labels) of ``rows``; a row without them is one error naming the row."""
-    use_messages = messages or (text_field is None and isinstance(rows[0].get("messages"), list))
+    has_messages = isinstance(rows[0].get("messages"), list)
+    use_messages = messages or (has_messages and (text_field is None or text_field not in rows[0]))
     name = "messages" if use_messages else text_field or DEFAULT_TEXT_FIELD
     texts: list[str] = []
     labels: list[str] = []
