@@ -17,6 +17,7 @@ _EXPORTS = {
     "export_run": "syndgen.api",
     "generate": "syndgen.api",
     "inspect_run": "syndgen.api",
+    "validate": "syndgen.api",
     "RunConfig": "syndgen.config",
     "load_config": "syndgen.config",
     "BackendError": "syndgen.errors",
@@ -62,10 +63,11 @@ __all__ = [
     "reasoning_from_message",
     "run_pipeline",
     "split_reasoning",
+    "validate",
 ]
 
 if TYPE_CHECKING:
-    from syndgen.api import default_out, export_run, generate, inspect_run
+    from syndgen.api import default_out, export_run, generate, inspect_run, validate
     from syndgen.config import RunConfig, load_config
     from syndgen.errors import BackendError, ConfigError, InputError, ParseError, SyndgenError
     from syndgen.reasoning import ReasoningSplit, reasoning_from_message, split_reasoning

@@ -81,4 +81,51 @@ def ingest_documents(
     return ingest([Path(p) for p in paths], Path(index), embedder=get_embedder(), progress=progress)
 
 
-__all__ = ["ExportedFile", "default_out", "export_run", "generate", "ingest_documents", "inspect_run"]
+def validate(
+    synthetic: str | Path,
+    reference: str | Path,
+    *,
+    metrics: str | list[str] | None = None,
+    text_field: str | None = None,
+    messages: bool = False,
+    label_field: str | None = None,
+    clusters: int | None = None,
+    bias_terms: str | Path | None = None,
+    seed: int = 0,
+    json_path: str | Path | None = None,
+    html_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """Measure a synthetic set against real data; returns the report (see ``syndgen validate``).
+
+    ``json_path`` / ``html_path``: also write the JSON and the self-contained HTML report.
+    """
+    from syndgen.validation.html import write_html
+    from syndgen.validation.report import write_json
+    from syndgen.validation.run import Options, parse_metrics, validate_sets
+
+    options = Options(
+        metrics=parse_metrics(metrics),
+        text_field=text_field,
+        messages=messages,
+        label_field=label_field,
+        clusters=clusters,
+        seed=seed,
+        bias_terms=Path(bias_terms) if bias_terms is not None else None,
+    )
+    result = validate_sets(synthetic, reference, options)
+    if json_path is not None:
+        write_json(result.report, Path(json_path))
+    if html_path is not None:
+        write_html(result.report, result.plots, Path(html_path))
+    return result.report
+
+
+__all__ = [
+    "ExportedFile",
+    "default_out",
+    "export_run",
+    "generate",
+    "ingest_documents",
+    "inspect_run",
+    "validate",
+]

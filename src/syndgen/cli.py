@@ -30,6 +30,7 @@ from syndgen import cli_critic
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
+from syndgen.cli_validate import validate_cmd
 from syndgen.config import load_config, parse_set_option
 from syndgen.errors import InputError, SyndgenError
 from syndgen.export.run_export import export_run
@@ -320,6 +321,9 @@ def config_cmd(
         return
     resolved = load_config(config)
     sys.stdout.write(yaml.safe_dump(resolved.public_dict(), sort_keys=False, allow_unicode=True))
+
+
+app.command("validate")(handle_errors(validate_cmd))
 
 
 @prompts_app.command("list")

@@ -118,3 +118,18 @@ class GroundingConfig(_Strict):
     )
     min_lexical: float = Field(default=0.5, ge=0, le=1, description="share of answer words in passages")
     min_dense: float | None = Field(default=0.35, ge=-1, le=1, description="answer-passage cosine")
+
+
+class ValidationConfig(_Strict):
+    """Validate the exported data against real data each time the run's card is written."""
+
+    reference: str | None = Field(
+        default=None,
+        description="real data to compare with (JSONL, CSV, Parquet; relative to the working folder); "
+        "the card then shows syndgen validate's scores and RUN/validation.html holds the report",
+    )
+    label_field: str | None = Field(
+        default=None,
+        description="the field both sides label rows with (topic in a run): utility, label shares",
+    )
+    text_field: str | None = Field(default=None, description="the reference's text field (default: text)")

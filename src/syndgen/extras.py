@@ -1,7 +1,8 @@
 """Optional capabilities and the packages they need, installed as pip extras.
 
 The default install runs the demo (embedded model, critic, dedup, exports). Document grounding
-needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25). :func:`require` checks for an
+needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); ``syndgen validate`` the
+``validate`` extra (scikit-learn, MAUVE, prdc, SDMetrics, pandas, matplotlib). :func:`require` checks for an
 extra's packages without importing them and, when one is missing, raises one clear error that
 names the pip command; ``all`` installs every extra.
 """
@@ -14,6 +15,14 @@ from syndgen.errors import MissingExtraError
 
 EXTRAS: dict[str, dict[str, str]] = {
     "docs": {"pypdf": "pypdf", "docx": "python-docx", "bs4": "beautifulsoup4", "bm25s": "bm25s"},
+    "validate": {
+        "sklearn": "scikit-learn",
+        "mauve": "mauve-text",
+        "prdc": "prdc",
+        "sdmetrics": "sdmetrics",
+        "pandas": "pandas",
+        "matplotlib": "matplotlib",
+    },
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 

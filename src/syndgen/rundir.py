@@ -25,6 +25,7 @@ CONFIG_NAME = "config.yaml"
 DATA_DIR = "data"
 CARD_NAME = "README.md"
 EXPORTS_NAME = "exports.json"
+VALIDATION_NAMES = ("validation.json", "validation.html")
 _OWNED = (
     STORE_NAME,
     f"{STORE_NAME}-wal",
@@ -33,6 +34,7 @@ _OWNED = (
     CARD_NAME,
     DATA_DIR,
     EXPORTS_NAME,
+    *VALIDATION_NAMES,
 )
 """What ``--overwrite`` removes. The lock file (also ours) stays: it is held while clearing."""
 

@@ -2,7 +2,7 @@
 
 Unknown or misspelt keys are errors that name the key and suggest the closest valid one. The
 config hash covers what changes the generated data (models, prompts, task, seed) and leaves out
-what does not (the sample count, the attempt cap, export settings, API keys), so a run can be
+what does not (the sample count, the attempt cap, export and validation settings, API keys), so a run can be
 resumed or extended with a larger ``--count``.
 """
 
@@ -37,6 +37,7 @@ from syndgen.config_sections import (
     StrictBool,
     StrictInt,
     TopicExpansionConfig,
+    ValidationConfig,
     VerifierSpec,
     VotingConfig,
 )
@@ -279,6 +280,9 @@ class RunConfig(_Strict):
         default_factory=dict, description="template name -> path of a .jinja file overriding it"
     )
     export: ExportConfig = Field(default=ExportConfig(), description="what a run writes when it ends")
+    validation: ValidationConfig = Field(
+        default=ValidationConfig(), description="compare the exported data with real data (syndgen validate)"
+    )
 
     @property
     def attempt_cap(self) -> int:
@@ -292,7 +296,7 @@ class RunConfig(_Strict):
 
     def config_hash(self) -> str:
         data = self.public_dict()
-        for key in ("count", "max_attempts", "attempts_per_sample", "workers", "export"):
+        for key in ("count", "max_attempts", "attempts_per_sample", "workers", "export", "validation"):
             data.pop(key, None)
         for side in ("generator", "critic"):
             if isinstance(data.get(side), dict):

@@ -72,6 +72,7 @@ def render_card(
     report: dict[str, Any] | None = None,
     lineage: dict[str, Any] | None = None,
     faults: dict[str, dict[str, int]] | None = None,
+    validation: dict[str, Any] | None = None,
 ) -> str:
     """The card's markdown (pure). ``faults``: counts per backend, from :func:`syndgen.faults.load`."""
     by_kind: dict[str, ExportedFile] = {}
@@ -107,6 +108,7 @@ def render_card(
         report=report or {},
         lineage=lineage or {},
         faults=_fault_rows(faults or {}),
+        validation=validation or {},
         config_hash=config_hash,
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
     )

@@ -17,6 +17,7 @@ from syndgen.kpis import compute_kpis
 from syndgen.report import build_report, load_report
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
 from syndgen.store import RunStore
+from syndgen.validation.card import card_validation
 
 SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet"}
 
@@ -153,6 +154,7 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
         report=report,
         lineage=_lineage(store),
         faults=load_faults(store),
+        validation=card_validation(run_dir, config),
     )
     try:
         atomic_write_text(run_dir / CARD_NAME, card)
