@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - older typer runs on click itself
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
+from syndgen.cli_tabular import register as register_tabular
 from syndgen.config import load_config, parse_set_option
 from syndgen.errors import SyndgenError
 from syndgen.export.run_export import export_run
@@ -345,6 +346,9 @@ def prompts_show(
     for message in prompt_set.render(name, **prompt_lib.EXAMPLES.get(name, {})):
         out_console.rule(f"[bold]{message.role}")
         out_console.print(message.content, markup=False, highlight=False)
+
+
+register_tabular(app, handle_errors)
 
 
 def main(argv: list[str] | None = None) -> None:

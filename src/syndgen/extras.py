@@ -1,9 +1,10 @@
 """Optional capabilities and the packages they need, installed as pip extras.
 
 The default install runs the demo (embedded model, critic, dedup, exports). Document grounding
-needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25). :func:`require` checks for an
-extra's packages without importing them and, when one is missing, raises one clear error that
-names the pip command; ``all`` installs every extra.
+needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); DP tabular synthesis and the
+k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, pandas, scikit-learn).
+:func:`require` checks for an extra's packages without importing them and, when one is
+missing, raises one clear error that names the pip command; ``all`` installs every extra.
 """
 
 from __future__ import annotations
@@ -14,13 +15,23 @@ from syndgen.errors import MissingExtraError
 
 EXTRAS: dict[str, dict[str, str]] = {
     "docs": {"pypdf": "pypdf", "docx": "python-docx", "bs4": "beautifulsoup4", "bm25s": "bm25s"},
+    "tabular": {
+        "opendp": "opendp[mbi]",
+        "mbi": "opendp[mbi]",
+        "polars": "polars",
+        "pandas": "pandas",
+        "sklearn": "scikit-learn",
+    },
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 
 
 def missing(extra: str) -> list[str]:
     """The PyPI packages of ``extra`` that are not installed."""
-    return [package for module, package in EXTRAS[extra].items() if importlib.util.find_spec(module) is None]
+    absent = [
+        package for module, package in EXTRAS[extra].items() if importlib.util.find_spec(module) is None
+    ]
+    return list(dict.fromkeys(absent))
 
 
 def require(extra: str, what: str) -> None:
