@@ -15,6 +15,9 @@ from syndgen.report import load_report
 from syndgen.runner.run import RunResult, run_pipeline
 from syndgen.runner.scheduler import ProgressCallback
 from syndgen.store import RunStore
+from syndgen.tabular.privacy_check import run_check as privacy_check
+from syndgen.tabular.workflow import fit_file as tabular_fit
+from syndgen.tabular.workflow import sample_file as tabular_sample
 
 
 def default_out(name: str, seed: int) -> Path:
@@ -81,4 +84,14 @@ def ingest_documents(
     return ingest([Path(p) for p in paths], Path(index), embedder=get_embedder(), progress=progress)
 
 
-__all__ = ["ExportedFile", "default_out", "export_run", "generate", "ingest_documents", "inspect_run"]
+__all__ = [
+    "ExportedFile",
+    "default_out",
+    "export_run",
+    "generate",
+    "ingest_documents",
+    "inspect_run",
+    "privacy_check",
+    "tabular_fit",
+    "tabular_sample",
+]

@@ -161,22 +161,42 @@ class Released:
         )
 
 
-def _release(
+def _release_once(
     data: Any, keys: dict[str, list[Any]], epsilon: float, delta: float, synthesizer: str
 ) -> Released:
     import opendp.prelude as dp
+    from opendp.extras import mbi
 
     dp.enable_features("contrib")
     loss = dp.loss_of(epsilon=epsilon, delta=delta) if delta > 0 else dp.loss_of(epsilon=epsilon)
     context = dp.Context.compositor(
         data=data.lazy(), privacy_unit=dp.unit_of(contributions=1), privacy_loss=loss, split_evenly_over=1
     )
-    from opendp.extras import mbi
-
     algorithm = mbi.MST() if synthesizer == "mst" else mbi.AIM()
-    query = context.query()
-    table = query.select(list(data.columns)).contingency_table(keys=keys, algorithm=algorithm).release()
+    query = context.query().select(list(data.columns)).contingency_table(keys=keys, algorithm=algorithm)
+    table = query.release()
     return Released(table.model, {c: table.keys[c].to_list() for c in data.columns})
+
+
+RELEASE_TRIES = 3
+
+
+def _release(
+    data: Any, keys: dict[str, list[Any]], epsilon: float, delta: float, synthesizer: str
+) -> Released:
+    """OpenDP's release. Its internal budget split can refuse its own next query by a rounding
+    error (``insufficient budget for query: 0.14999999999999988 > 0.14999999999999986``); that
+    check compares privacy maps of public parameters only, so the refusal says nothing about the
+    data, nothing was released, and trying again with epsilon a hair smaller stays within budget."""
+    from opendp.mod import OpenDPException
+
+    for attempt in range(RELEASE_TRIES):
+        try:
+            return _release_once(data, keys, epsilon * (1 - 1e-6 * attempt), delta, synthesizer)
+        except OpenDPException as exc:
+            if "insufficient budget" not in str(exc) or attempt == RELEASE_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def fit(

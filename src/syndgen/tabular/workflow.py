@@ -30,11 +30,25 @@ class FitResult:
 
 
 def prepare(
-    source: str | Path, *, schema_file: str | Path | None = None, drop: list[str] | tuple[str, ...] = ()
+    source: str | Path,
+    *,
+    schema_file: str | Path | None = None,
+    drop: list[str] | tuple[str, ...] = (),
+    columns: list[str] | None = None,
 ) -> tuple[Any, TableSchema]:
-    """The source table and its resolved schema (the identifier guard runs here)."""
+    """The source table (only ``columns`` when given) and its resolved schema (the identifier
+    guard runs here)."""
     frame = read_table(source)
+    if columns is not None:
+        absent = [c for c in columns if c not in frame.columns]
+        if absent:
+            raise InputError(
+                f"{source}: column {absent[0]!r} not found; columns are {', '.join(map(repr, frame.columns))}"
+            )
+        frame = frame[list(columns)]
     declared = load_schema_file(schema_file) if schema_file else None
+    if declared and columns is not None:
+        declared = {name: spec for name, spec in declared.items() if name in columns}
     return frame, resolve_schema(frame, declared, drop)
 
 
@@ -51,9 +65,35 @@ def fit_file(
     budget: tuple[float | None, float | None] = (None, None),
 ) -> FitResult:
     """Fit a DP synthesizer on ``source`` and write the model folder ``out``."""
+    model, result = fit_model(
+        source,
+        epsilon=epsilon,
+        delta=delta,
+        synthesizer=synthesizer,
+        prepared=prepare(source, schema_file=schema_file, drop=drop),
+        ledger=ledger,
+        budget=budget,
+        spend_details={"model": str(out)},
+    )
+    folder = synth.save(model, out, source=str(source), source_sha256=result.pop("sha256"))
+    return FitResult(folder, model.schema, epsilon, model.delta, **result)
+
+
+def fit_model(
+    source: str | Path,
+    *,
+    epsilon: float,
+    delta: float | None,
+    synthesizer: str,
+    prepared: tuple[Any, TableSchema],
+    ledger: Ledger | None = None,
+    budget: tuple[float | None, float | None] = (None, None),
+    spend_details: dict[str, Any] | None = None,
+) -> tuple[synth.FittedModel, dict[str, Any]]:
+    """Check the budget, record the spend, fit. ``prepared`` is :func:`prepare`'s answer."""
     synth.check_epsilon(epsilon)
     synth.check_synthesizer(synthesizer)
-    frame, schema = prepare(source, schema_file=schema_file, drop=drop)
+    frame, schema = prepared
     spent_delta = synth.resolve_delta(schema, delta)
     ledger = ledger or Ledger()
     digest = file_sha256(source)
@@ -64,14 +104,16 @@ def fit_file(
         ledger.set_total(digest, total_eps, total_delta, source=str(source))
     ledger.check(digest, epsilon, spent_delta)
     estimated = [c.name for c in schema.kept if c.type in NUMERIC and c.bounds is None]
-    balance = ledger.spend(
-        digest, epsilon, spent_delta, source=str(source), model=str(out), synthesizer=synthesizer
-    )
+    details = {"source": str(source), "synthesizer": synthesizer, **(spend_details or {})}
+    balance = ledger.spend(digest, epsilon, spent_delta, **details)
     model = synth.fit(frame, schema, epsilon=epsilon, delta=spent_delta, synthesizer=synthesizer)
-    folder = synth.save(model, out, source=str(source), source_sha256=digest)
-    return FitResult(
-        folder, model.schema, epsilon, spent_delta, balance, model.meta["fit_seconds"], estimated
-    )
+    info = {
+        "balance": balance,
+        "seconds": model.meta["fit_seconds"],
+        "estimated_bounds": estimated,
+        "sha256": digest,
+    }
+    return model, info
 
 
 def sample_file(model_dir: str | Path, count: int, out: str | Path, *, seed: int = 0) -> Path:
