@@ -159,3 +159,13 @@ def test_values_come_back_inside_their_bins(spec):
     assert again[:-2] == bins[:-2]
     if spec.type == "integer":
         assert np.all(drawn[~np.isnan(drawn)] == np.floor(drawn[~np.isnan(drawn)]))
+
+
+def test_privacy_budget_shows_and_sets_the_total(fitted, capsys):
+    args = ["privacy", "budget", str(fitted["source"]), "--ledger", str(fitted["ledger"])]
+    assert _run([*args, "--total-epsilon", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "epsilon 3 spent of 5" in out and "mst ->" in out
+    assert _run([*args, "--total-epsilon", "2"]) == 2  # below what is spent
+    assert "cannot go below" in capsys.readouterr().err
+    assert _run([*args, "--total-epsilon", "4"]) == 0

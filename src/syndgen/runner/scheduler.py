@@ -95,6 +95,7 @@ class Scheduler:
         self.state = PlanState(
             QuotaPlanner(list(ctx.topics), config.task.axes, config.count, config.seed, window=self.window),
             adaptive=config.coverage.enforce,
+            rows=ctx.dp_rows,
         )
         self.known = Known()
         self.samples = self.attempts = self.seeds = 0

@@ -152,6 +152,9 @@ class Released:
     """A Private-PGM ``MarkovRandomField`` (picklable, unlike OpenDP's whole table)."""
     keys: dict[str, list[Any]]
 
+    def has_values(self, column: str) -> bool:
+        return any(key is not None for key in self.keys[column])
+
     def synthesize(self, rows: int) -> Any:
         import polars as pl
 
@@ -263,7 +266,8 @@ def _draw(model: FittedModel, count: int) -> Any:
     sampling from the released model: still post-processing)."""
     import polars as pl
 
-    complete = [c for c in model.complete if c in model.dtypes]
+    # A column that released no category at all stays empty rather than failing the draw.
+    complete = [c for c in model.complete if c in model.dtypes and model.table.has_values(c)]
     kept: list[Any] = []
     have = 0
     for _ in range(MAX_DRAWS):

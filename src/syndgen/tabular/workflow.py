@@ -65,6 +65,8 @@ def fit_file(
     budget: tuple[float | None, float | None] = (None, None),
 ) -> FitResult:
     """Fit a DP synthesizer on ``source`` and write the model folder ``out``."""
+    synth.check_epsilon(epsilon)  # before the file is read
+    synth.check_synthesizer(synthesizer)
     model, result = fit_model(
         source,
         epsilon=epsilon,
