@@ -186,7 +186,10 @@ def check(
         )
         _show(g["report"], "generalised")
     for key, value in payload.get("risk", {}).items():
-        _say(f"risk: {key} = {value}")
+        items = value.items() if isinstance(value, dict) else [("", value)]
+        for sub, item in items:
+            if sub != "columns":
+                _say(f"risk: {key}{'.' + sub if sub else ''} = {item}")
     if json_path is not None:
         _write_json(json_path, payload)
         _say(f"wrote {json_path}")
