@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from syndgen.errors import InputError
+from syndgen.extras import require
 from syndgen.tabular.anonymity import anonymity
 from syndgen.tabular.frame import read_table, write_table
 from syndgen.tabular.generalise import generalise as generalise_table
@@ -28,6 +29,7 @@ def run_check(
 ) -> dict[str, Any]:
     """The report as a JSON-ready dict: ``report`` (k, l, classes below), and where asked
     ``generalised`` (its report and the information lost) and ``risk`` (match share, DCR)."""
+    require("tabular", "syndgen privacy check")
     qis = (
         quasi_identifiers
         if isinstance(quasi_identifiers, list)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from syndgen.errors import InputError
+from syndgen.extras import require
 from syndgen.tabular import synth
 from syndgen.tabular.frame import file_sha256, read_table, write_table
 from syndgen.tabular.ledger import Balance, Ledger
@@ -65,6 +66,7 @@ def fit_file(
     budget: tuple[float | None, float | None] = (None, None),
 ) -> FitResult:
     """Fit a DP synthesizer on ``source`` and write the model folder ``out``."""
+    require("tabular", "syndgen tabular fit")
     synth.check_epsilon(epsilon)  # before the file is read
     synth.check_synthesizer(synthesizer)
     model, result = fit_model(
@@ -120,6 +122,7 @@ def fit_model(
 
 def sample_file(model_dir: str | Path, count: int, out: str | Path, *, seed: int = 0) -> Path:
     """Draw ``count`` rows from a model folder and write them (CSV or Parquet by suffix)."""
+    require("tabular", "syndgen tabular sample")
     model = synth.load(model_dir)
     return write_table(synth.sample(model, count, seed=seed), out)
 
