@@ -74,6 +74,7 @@ def test_prompts_hold_synthetic_rows_only_and_the_card_states_the_guarantee(tmp_
     export_run(tmp_path / "run")
     card = (tmp_path / "run" / "README.md").read_text()
     assert "## Privacy" in card and "epsilon = 2" in card and "`age`, `diagnosis`" in card
+    assert f"dp_seed_spent: `epsilon 2, delta 1e-06, sha256 {next(iter(ledger['datasets']))}`" in card
     # resuming or extending does not fit (nor spend) again
     bigger = config.model_copy(update={"count": 5})
     again = build_context(bigger, generator=backend, critic=backend, duplicates=False)

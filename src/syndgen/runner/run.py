@@ -16,6 +16,7 @@ from syndgen.rundir import open_run
 from syndgen.runner.build import build_context
 from syndgen.runner.scheduler import ProgressCallback, Scheduler
 from syndgen.seeds.dp_seed import META_KEY as DP_ROWS_META
+from syndgen.seeds.dp_seed import SPENT_KEY as DP_SPENT_META
 from syndgen.seeds.dp_seed import synthetic_rows
 from syndgen.seeds.expand import expand_topics
 from syndgen.store import RunStore
@@ -57,7 +58,8 @@ def _fix_dp_rows(store: RunStore, ctx: RunContext) -> RunContext:
         return ctx
     stored = store.get_meta(DP_ROWS_META)
     if stored is None:
-        rows = synthetic_rows(dp_seed, ctx.config.attempt_cap, ctx.config.seed)
+        rows, spent = synthetic_rows(dp_seed, ctx.config.attempt_cap, ctx.config.seed)
+        store.set_meta(DP_SPENT_META, spent)
         store.set_meta(DP_ROWS_META, json.dumps(rows))
     else:
         rows = json.loads(stored)

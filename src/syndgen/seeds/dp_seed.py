@@ -21,6 +21,8 @@ from syndgen.records import Seed
 
 META_KEY = "dp_seed_rows"
 """The run store's meta key holding the synthetic rows (JSON)."""
+SPENT_KEY = "dp_seed_spent"
+"""The run store's meta key saying what the fit spent, against which file (shown in the card)."""
 
 
 def _text(value: Any) -> str | None:
@@ -33,8 +35,9 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def synthetic_rows(config: DpSeedConfig, count: int, run_seed: int) -> list[dict[str, str]]:
-    """Fit the DP model on ``config.columns`` of ``config.path`` and draw ``count`` rows."""
+def synthetic_rows(config: DpSeedConfig, count: int, run_seed: int) -> tuple[list[dict[str, str]], str]:
+    """Fit the DP model on ``config.columns`` of ``config.path`` and draw ``count`` rows; also
+    what the fit spent (``epsilon E, delta D, sha256 H``)."""
     from syndgen.extras import require
 
     require("tabular", "task.dp_seed")
@@ -43,7 +46,7 @@ def synthetic_rows(config: DpSeedConfig, count: int, run_seed: int) -> list[dict
     from syndgen.tabular.workflow import fit_model, prepare
 
     prepared = prepare(config.path, schema_file=config.types, columns=list(config.columns))
-    model, _ = fit_model(
+    model, info = fit_model(
         config.path,
         epsilon=config.epsilon,
         delta=config.delta,
@@ -57,7 +60,7 @@ def synthetic_rows(config: DpSeedConfig, count: int, run_seed: int) -> list[dict
     for record in frame.to_dict(orient="records"):
         row = {name: _text(value) for name, value in record.items()}
         rows.append({name: text for name, text in row.items() if text is not None})
-    return rows
+    return rows, f"epsilon {model.epsilon:g}, delta {model.delta:g}, sha256 {info['sha256']}"
 
 
 def with_row(seed: Seed, rows: tuple[dict[str, str], ...]) -> Seed:
@@ -73,16 +76,16 @@ def guarantee(config: dict[str, Any]) -> str | None:
     dp = (config.get("task") or {}).get("dp_seed")
     if not dp:
         return None
-    delta = dp.get("delta")
     columns = ", ".join(f"`{c}`" for c in dp["columns"])
-    return (
-        f"Each record was written from one synthetic attribute row drawn from a differentially "
-        f"private model ({str(dp.get('synthesizer', 'mst')).upper()}, OpenDP) fit on the columns "
-        f"{columns} of `{dp['path']}` with epsilon = {dp['epsilon']:g}"
-        f"{'' if delta is None else f', delta = {delta:g}'} (delta 1e-6 when a category list was "
-        "learnt, else 0), one row per person. The generator never saw a real row, so by "
-        "post-processing this dataset carries the same guarantee with respect to those columns of "
-        "that file. It covers nothing else: the other columns were never read into a prompt, but "
-        "the topics, axes, system prompt, prompt overrides, examples and anything else written in "
-        "the config are not protected, and neither is what the generator model knows."
-    )
+    synthesizer = str(dp.get("synthesizer", "mst")).upper()
+    parts = [
+        "Each record was written from one synthetic attribute row drawn from a differentially",
+        f"private model ({synthesizer}, OpenDP) fit on the columns {columns} of `{dp['path']}`",
+        f"with epsilon = {dp['epsilon']:g} and the delta recorded under Lineage (`dp_seed_spent`,",
+        "with the file's SHA-256), one row per person. The generator never saw a real row, so by",
+        "post-processing this dataset carries the same guarantee with respect to those columns of",
+        "that file. It covers nothing else: the other columns were never read into a prompt, but",
+        "the topics, axes, system prompt, prompt overrides, examples and anything else written in",
+        "the config are not protected, and neither is what the generator model knows.",
+    ]
+    return " ".join(parts)
