@@ -18,6 +18,9 @@ _EXPORTS = {
     "generate": "syndgen.api",
     "inspect_run": "syndgen.api",
     "validate": "syndgen.api",
+    "privacy_check": "syndgen.api",
+    "tabular_fit": "syndgen.api",
+    "tabular_sample": "syndgen.api",
     "RunConfig": "syndgen.config",
     "load_config": "syndgen.config",
     "BackendError": "syndgen.errors",
@@ -60,14 +63,26 @@ __all__ = [
     "generate",
     "inspect_run",
     "load_config",
+    "privacy_check",
     "reasoning_from_message",
     "run_pipeline",
     "split_reasoning",
+    "tabular_fit",
+    "tabular_sample",
     "validate",
 ]
 
 if TYPE_CHECKING:
-    from syndgen.api import default_out, export_run, generate, inspect_run, validate
+    from syndgen.api import (
+        default_out,
+        export_run,
+        generate,
+        inspect_run,
+        privacy_check,
+        tabular_fit,
+        tabular_sample,
+        validate,
+    )
     from syndgen.config import RunConfig, load_config
     from syndgen.errors import BackendError, ConfigError, InputError, ParseError, SyndgenError
     from syndgen.reasoning import ReasoningSplit, reasoning_from_message, split_reasoning

@@ -15,6 +15,9 @@ from syndgen.report import load_report
 from syndgen.runner.run import RunResult, run_pipeline
 from syndgen.runner.scheduler import ProgressCallback
 from syndgen.store import RunStore
+from syndgen.tabular.privacy_check import run_check as privacy_check
+from syndgen.tabular.workflow import fit_file as tabular_fit
+from syndgen.tabular.workflow import sample_file as tabular_sample
 
 
 def default_out(name: str, seed: int) -> Path:
@@ -127,5 +130,8 @@ __all__ = [
     "generate",
     "ingest_documents",
     "inspect_run",
+    "privacy_check",
+    "tabular_fit",
+    "tabular_sample",
     "validate",
 ]

@@ -30,6 +30,7 @@ from syndgen import cli_critic
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
+from syndgen.cli_tabular import register as register_tabular
 from syndgen.cli_validate import validate_cmd
 from syndgen.config import load_config, parse_set_option
 from syndgen.errors import InputError, SyndgenError
@@ -364,6 +365,7 @@ def prompts_show(
 
 
 cli_critic.register(app, handle_errors, out_console, err_console)
+register_tabular(app, handle_errors)
 
 
 def main(argv: list[str] | None = None) -> None:

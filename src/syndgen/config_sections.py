@@ -69,6 +69,32 @@ class ExamplesConfig(_Strict):
     k: StrictInt = Field(default=2, ge=1, le=16, description="examples per prompt")
 
 
+class DpSeedConfig(_Strict):
+    """Each record's attributes from one row of a DP synthesizer fit on the seed records."""
+
+    path: str = Field(description="the real seed records: a CSV or Parquet file")
+    columns: list[str] = Field(
+        min_length=1, description="its structured columns the DP model learns; only these reach the prompts"
+    )
+    epsilon: float = Field(ge=0.1, le=10, description="privacy loss epsilon of the fit, 0.1 to 10")
+    delta: float | None = Field(
+        default=None, ge=0, le=1e-3, description="delta (default 1e-6 when a category list is learnt, else 0)"
+    )
+    synthesizer: Literal["mst", "aim"] = Field(default="mst", description="OpenDP's MST or AIM")
+    types: str | None = Field(
+        default=None, description="a column types YAML (see syndgen tabular fit --schema)"
+    )
+    ledger: str | None = Field(
+        default=None, description="the privacy budget ledger (default: the user's, see the README)"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> DpSeedConfig:
+        if len(set(self.columns)) != len(self.columns):
+            raise ValueError("task.dp_seed.columns repeats a column")
+        return self
+
+
 class TopicExpansionConfig(_Strict):
     """Let the model propose topics under a root subject; a topic memory keeps them distinct."""
 

@@ -73,6 +73,8 @@ class RunContext:
     examples: tuple[dict[str, str], ...] = ()
     verifiers: tuple[BoundVerifier, ...] = ()
     filters: tuple[tuple[str, Filter], ...] = ()
+    dp_rows: tuple[dict[str, str], ...] = ()
+    """``task.dp_seed``: synthetic attribute rows; seed ``i`` takes row ``i`` modulo their number."""
 
     @property
     def backends(self) -> list[Backend]:

@@ -2,9 +2,11 @@
 
 The default install runs the demo (embedded model, critic, dedup, exports). Document grounding
 needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); ``syndgen validate`` the
-``validate`` extra (scikit-learn, MAUVE, prdc, SDMetrics, pandas, matplotlib). :func:`require` checks for an
-extra's packages without importing them and, when one is missing, raises one clear error that
-names the pip command; ``all`` installs every extra.
+``validate`` extra (scikit-learn, MAUVE, prdc, SDMetrics, pandas, matplotlib); DP tabular
+synthesis and the k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, pandas,
+scikit-learn). :func:`require` checks for an extra's packages without importing them and,
+when one is missing, raises one clear error that names the pip command; ``all`` installs
+every extra.
 """
 
 from __future__ import annotations
@@ -23,13 +25,23 @@ EXTRAS: dict[str, dict[str, str]] = {
         "pandas": "pandas",
         "matplotlib": "matplotlib",
     },
+    "tabular": {
+        "opendp": "opendp[mbi]",
+        "mbi": "opendp[mbi]",
+        "polars": "polars",
+        "pandas": "pandas",
+        "sklearn": "scikit-learn",
+    },
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 
 
 def missing(extra: str) -> list[str]:
     """The PyPI packages of ``extra`` that are not installed."""
-    return [package for module, package in EXTRAS[extra].items() if importlib.util.find_spec(module) is None]
+    absent = [
+        package for module, package in EXTRAS[extra].items() if importlib.util.find_spec(module) is None
+    ]
+    return list(dict.fromkeys(absent))
 
 
 def require(extra: str, what: str) -> None:

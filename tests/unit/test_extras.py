@@ -29,3 +29,17 @@ def test_a_missing_extra_names_the_pip_command(no_bm25s, tmp_path):
     )
     with pytest.raises(MissingExtraError, match=r"syndgen\[docs\]"):
         ingest_documents([tmp_path], tmp_path / "index")
+
+
+def test_the_tabular_commands_name_their_extra(monkeypatch, capsys):
+    from syndgen.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in ("opendp", "mbi") else real(name, *a)
+    )
+    assert missing("tabular") == ["opendp[mbi]"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["privacy", "check", "data.csv", "--quasi-identifiers", "age"])
+    assert exit_info.value.code == 2
+    assert "syndgen privacy check needs the 'tabular' extra" in capsys.readouterr().err

@@ -32,6 +32,7 @@ from syndgen.config_sections import (
     AxisConfig,
     CoverageConfig,
     DedupConfig,
+    DpSeedConfig,
     ExamplesConfig,
     GroundingConfig,
     StrictBool,
@@ -131,6 +132,11 @@ class TaskConfig(_Strict):
     expand_topics: TopicExpansionConfig | None = Field(
         default=None, description="qa/conversation: let the generator propose subtopics of a root"
     )
+    dp_seed: DpSeedConfig | None = Field(
+        default=None,
+        description="attributes for each record from a DP synthesizer fit on real seed records: "
+        "the generator sees one synthetic row, never a real one",
+    )
     turns: tuple[StrictInt, StrictInt] = Field(
         default=(3, 5), description="conversation: exchanges, [min, max]"
     )
@@ -184,6 +190,9 @@ class TaskConfig(_Strict):
         names = [a.name for a in self.axes]
         if len(set(names)) != len(names) or "topic" in names:
             raise ValueError("task.axes: names must be distinct and not 'topic'")
+        clash = set(self.dp_seed.columns if self.dp_seed else ()) & {*names, "topic"}
+        if clash:
+            raise ValueError(f"task.dp_seed.columns: {sorted(clash)[0]!r} is also an axis name (or 'topic')")
         return self
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import jinja2
 import yaml
 
+from syndgen.seeds.dp_seed import guarantee
+
 DESCRIPTIONS = {
     "sft": "chat `messages` (TRL conversational SFT)",
     "dpo": "`prompt` / `chosen` / `rejected` (TRL conversational preference)",
@@ -110,5 +112,6 @@ def render_card(
         faults=_fault_rows(faults or {}),
         validation=validation or {},
         config_hash=config_hash,
+        privacy=guarantee(config),
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
     )

@@ -163,9 +163,10 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
 
 
 def _lineage(store: RunStore) -> dict[str, Any]:
-    """Where the data came from beyond the config: the document index a grounded run used."""
+    """Where the data came from beyond the config: the document index a grounded run used, and
+    what a ``task.dp_seed`` fit spent."""
     found: dict[str, Any] = {}
-    for key in ("index_version", "index_path"):
+    for key in ("index_version", "index_path", "dp_seed_spent"):
         value = store.get_meta(key)
         if value is not None:
             found[key] = value

@@ -31,6 +31,7 @@ COMMON_TASK_OPTIONS = frozenset(
     {
         "kind",
         "axes",
+        "dp_seed",
         "system_prompt",
         "min_answer_chars",
         "max_answer_chars",

@@ -15,6 +15,9 @@ from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
 from syndgen.rundir import open_run
 from syndgen.runner.build import build_context
 from syndgen.runner.scheduler import ProgressCallback, Scheduler
+from syndgen.seeds.dp_seed import META_KEY as DP_ROWS_META
+from syndgen.seeds.dp_seed import SPENT_KEY as DP_SPENT_META
+from syndgen.seeds.dp_seed import synthetic_rows
 from syndgen.seeds.expand import expand_topics
 from syndgen.store import RunStore
 
@@ -46,6 +49,21 @@ def _fix_topics(store: RunStore, ctx: RunContext) -> RunContext:
         store.set_meta("index_path", str(ctx.config.grounding.index))
         store.set_meta("index_version", str(ctx.retriever.index.version))
     return ctx
+
+
+def _fix_dp_rows(store: RunStore, ctx: RunContext) -> RunContext:
+    """``task.dp_seed``: the DP fit runs once, at the run's first session; its rows are stored."""
+    dp_seed = ctx.config.task.dp_seed
+    if dp_seed is None:
+        return ctx
+    stored = store.get_meta(DP_ROWS_META)
+    if stored is None:
+        rows, spent = synthetic_rows(dp_seed, ctx.config.attempt_cap, ctx.config.seed)
+        store.set_meta(DP_SPENT_META, spent)
+        store.set_meta(DP_ROWS_META, json.dumps(rows))
+    else:
+        rows = json.loads(stored)
+    return replace(ctx, dp_rows=tuple(rows))
 
 
 def _session(store: RunStore, ctx: RunContext, kind: Kind, on_outcome: ProgressCallback | None) -> None:
@@ -80,7 +98,7 @@ def run_pipeline(
         work = samples < config.count and budget_left
         if work:
             # Loads models: fails fast on a bad model or server.
-            ctx = _fix_topics(store, ctx or build_context(config, kind=kind))
+            ctx = _fix_dp_rows(store, _fix_topics(store, ctx or build_context(config, kind=kind)))
         if on_start is not None:
             on_start(samples, config.count, store.count("outcomes"))
         if work and ctx is not None:

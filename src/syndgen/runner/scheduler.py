@@ -102,6 +102,7 @@ class Scheduler:
                 max_skew=config.coverage.max_skew,
             ),
             adaptive=config.coverage.enforce,
+            rows=ctx.dp_rows,
         )
         self.known = Known()
         self.samples = self.attempts = self.seeds = 0

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from syndgen.config_sections import AxisConfig
 from syndgen.coverage import band, is_sparse
 from syndgen.records import Seed
+from syndgen.seeds.dp_seed import with_row
 
 TOPIC = "topic"
 
@@ -204,8 +205,12 @@ class PlanState:
     rejections are not made up for.
     """
 
-    def __init__(self, planner: QuotaPlanner, *, adaptive: bool = True) -> None:
+    def __init__(
+        self, planner: QuotaPlanner, *, adaptive: bool = True, rows: tuple[dict[str, str], ...] = ()
+    ) -> None:
         self.planner = planner
+        self.rows = rows
+        """``task.dp_seed``'s synthetic attribute rows, merged into every seed planned."""
         self._static = None
         if not adaptive:
             from syndgen.seeds.axes import AttributePlan
@@ -232,6 +237,9 @@ class PlanState:
         self._lagging.append((seed.index, accepted, values))
 
     def next_seed(self, index: int) -> Seed:
+        return with_row(self._next_seed(index), self.rows)
+
+    def _next_seed(self, index: int) -> Seed:
         if self._static is not None:
             topic, attributes = self._static.at(index)
             variant = index // len(self.planner.topics) + 1
