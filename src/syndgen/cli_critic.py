@@ -96,7 +96,9 @@ def run_critic_check(
     try:
         with progress:
             task = progress.add_task("judging", total=len(rows))
-            scores = score_rows(rows, one, lambda: progress.advance(task))
+            scores = score_rows(
+                rows, one, lambda: progress.advance(task), workers=backend.capabilities.parallel
+            )
     finally:
         backend.close()
     return evaluate(rows, scores, bar)

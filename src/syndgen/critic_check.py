@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,11 +172,18 @@ def evaluate(rows: Sequence[LabelledRow], scores: Sequence[int | None], threshol
 
 
 def score_rows(
-    rows: Iterable[LabelledRow], judge: Callable[[int, LabelledRow], int | None], progress: Callable[[], None]
+    rows: Sequence[LabelledRow],
+    judge: Callable[[int, LabelledRow], int | None],
+    progress: Callable[[], None],
+    workers: int = 1,
 ) -> list[int | None]:
-    """The critic's score for each row, in order (``judge`` makes the call)."""
-    out = []
-    for i, row in enumerate(rows):
-        out.append(judge(i, row))
+    """The critic's score for each row, in order (``judge`` makes the call; ``workers`` calls
+    at once, as many as the backend serves together)."""
+
+    def one(index: int) -> int | None:
+        score = judge(index, rows[index])
         progress()
-    return out
+        return score
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(one, range(len(rows))))

@@ -48,7 +48,11 @@ class OllamaStub:
             return 400, {"error": f'"{model}" does not support thinking'}
         last = body["messages"][-1]["content"]
         thinking = ""
-        if body.get("format"):
+        fmt = body.get("format")
+        wants = fmt.get("properties", {}) if isinstance(fmt, dict) else {}
+        if "question" in wants:  # the question's shape as a JSON schema, filled as Ollama would
+            content = json.dumps({"question": "A car travels 120 km in 2 hours. What is its average speed?"})
+        elif fmt:
             content = '{"rationale": "The steps are correct.", "score": 5}'
         elif last.startswith("Topic:"):
             content = "A car travels 120 km in 2 hours. What is its average speed?"

@@ -75,7 +75,13 @@ def test_pipeline_captures_thinking_field_as_reasoning(stub, tmp_path: Path):
     config = parse_config({"count": 2, "generator": side, "critic": side})
     result = run_pipeline(config, tmp_path / "run")
     assert result.samples == 1  # both seeds ask the same question: the second is a duplicate
-    critic_requests = [r for r in stub.requests if r.get("format")]
+
+    def asking(key):
+        return [r for r in stub.requests if key in (r.get("format") or {}).get("properties", {})]
+
+    # The question's shape went to the server as a JSON schema; the critic's verdict too.
+    assert asking("question") and asking("question")[0]["format"]["required"] == ["question"]
+    critic_requests = asking("score")
     assert critic_requests and all(r["think"] is False for r in critic_requests)
     assert critic_requests[0]["format"]["properties"]["score"]["enum"] == [1, 2, 3, 4, 5]
     (written,) = export_run(tmp_path / "run", formats=["sft"], to=["jsonl"], reasoning="field")
