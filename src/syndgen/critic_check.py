@@ -11,7 +11,6 @@ scores 0), the confusion table, the share labelled good per critic score, and ac
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from syndgen.errors import InputError
+from syndgen.jsonl import read_numbered_jsonl
 
 GOOD_LABELS = {"good", "true", "1", "yes", "pass"}
 BAD_LABELS = {"bad", "false", "0", "no", "fail"}
@@ -72,21 +72,12 @@ def parse_row(raw: Any, where: str, threshold: int) -> LabelledRow:
 
 def read_labelled(path: Path, threshold: int) -> list[LabelledRow]:
     """The labelled rows of a JSONL file; an unreadable file or row is one error line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"labelled file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    rows = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {number}: not JSON ({exc.msg})") from None
-        rows.append(parse_row(raw, f"{path} line {number}", threshold))
+    if not path.is_file():
+        raise InputError(f"labelled file not found: {path}")
+    rows = [
+        parse_row(raw, f"{path} line {number}", threshold)
+        for number, raw in read_numbered_jsonl(path, encoding="utf-8")
+    ]
     if not rows:
         raise InputError(f"{path} has no labelled rows", hint="one JSON object per line")
     labels = {r.good for r in rows}

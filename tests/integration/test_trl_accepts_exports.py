@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -65,11 +66,37 @@ def test_sft_trainer_trains_on_the_sft_export(embedded_run: Path, tokenizer, tmp
     assert math.isfinite(result.training_loss) and result.training_loss > 0
 
 
-def test_dpo_trainer_trains_on_the_dpo_export(embedded_run: Path, tokenizer, tmp_path: Path):
+@pytest.fixture(scope="module")
+def dpo_run(embedded_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared run, grown until it holds a DPO pair.
+
+    A pair needs a seed whose first answer was rejected and whose regeneration was kept; with the
+    tiny model some short runs have none. A copy of the shared run is resumed with a larger count
+    (the same config otherwise, so the same run continues) until one appears.
+    """
+    from syndgen.config import load_config
+    from syndgen.export.run_export import export_run
+    from syndgen.runner.run import run_pipeline
+
+    run_dir = tmp_path_factory.mktemp("dpo") / "run"
+    shutil.copytree(embedded_run, run_dir)
+    config = load_config(run_dir / "config.yaml")
+    for extra in (3, 6, 9):
+        if (run_dir / "data" / "dpo.jsonl").exists():
+            break
+        grown = config.model_copy(
+            update={"count": config.count + extra, "max_attempts": config.attempt_cap + 12 * extra}
+        )
+        run_pipeline(grown, run_dir)
+        export_run(run_dir)
+    return run_dir
+
+
+def test_dpo_trainer_trains_on_the_dpo_export(dpo_run: Path, tokenizer, tmp_path: Path):
     from trl import DPOConfig, DPOTrainer
 
-    path = embedded_run / "data" / "dpo.jsonl"
-    assert path.exists(), "the shared run produced no DPO pair"
+    path = dpo_run / "data" / "dpo.jsonl"
+    assert path.exists(), "the run grown to 12 records still holds no DPO pair"
     data = load_dataset("json", data_files=str(path), split="train")
     args = DPOConfig(
         output_dir=str(tmp_path),

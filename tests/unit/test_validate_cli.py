@@ -202,7 +202,7 @@ def test_user_mistakes_are_one_error_line(texts, tables, tmp_path):
     assert "reads as a table" in line
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "a"}\nnot json\n')
-    assert "bad.jsonl:2 is not valid JSON" in one_error_line(invoke(bad, "--reference", real), 2)
+    assert "bad.jsonl: line 2 is not valid JSON" in one_error_line(invoke(bad, "--reference", real), 2)
     small = _write_jsonl(tmp_path / "small.jsonl", _rows(TOPICS)[:3])
     assert "at least 10" in one_error_line(invoke(small, "--reference", real), 2)
     assert "is a folder" in one_error_line(invoke(real, "--reference", real, "--json", tmp_path), 2)

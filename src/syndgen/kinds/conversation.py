@@ -35,14 +35,13 @@ from syndgen.records import (
     Usage,
     Verdict,
 )
-from syndgen.shapes import SHAPES, ShapeRequest
 from syndgen.steps.answer import answer
 from syndgen.steps.assess import check_critic, check_duplicates, rejection
 from syndgen.steps.filters import check_attempt
 from syndgen.steps.generate import attempt_with
 from syndgen.steps.patterns import PATTERN_AXIS, check_patterns, descriptions, pattern_axis
 from syndgen.steps.question import question_chars
-from syndgen.steps.shaped import shaped_ask
+from syndgen.steps.shaped import required_shape_request, shaped_ask
 from syndgen.steps.student import finish
 from syndgen.steps.verify import run_verifiers
 
@@ -131,9 +130,7 @@ def _user_turn(
         ctx.generator,
         cfg.generator,
         ctx.prompts.render("conversation_user", **variables),
-        ShapeRequest(
-            SHAPES["conversation_user"], ctx.prompts.grammar("conversation_user", **variables), variables
-        ),
+        required_shape_request(ctx.prompts, "conversation_user", variables),
         prompts=ctx.prompts,
         seed=request_seed(cfg.seed, seed.index, stage, attempt_no),
         repair_seed=request_seed(cfg.seed, seed.index, f"{stage}-repair", attempt_no),

@@ -13,31 +13,15 @@ over any prefix of seeds, the counts of any two rows differ by at most one.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from syndgen.errors import ConfigError, InputError
+from syndgen.jsonl import read_jsonl
 from syndgen.seeds.axes import balanced_indices
 
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {line_no} is not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise InputError(f"{path}: line {line_no} is a JSON {type(row).__name__}, not an object")
-            rows.append(row)
-    return rows
 
 
 def _read_csv(path: Path) -> list[dict[str, Any]]:
@@ -72,7 +56,7 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
         )
     if not file.is_file():
         raise InputError(f"{file}: example file not found")
-    readers = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet}
+    readers = {"jsonl": read_jsonl, "csv": _read_csv, "parquet": _read_parquet}
     try:
         rows = readers[kind](file)
     except UnicodeDecodeError as exc:

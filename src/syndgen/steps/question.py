@@ -12,8 +12,7 @@ from syndgen.backends.common import ModelSettings
 from syndgen.prompts import PromptSet
 from syndgen.reasoning import split_reasoning
 from syndgen.records import Message, Question, Seed
-from syndgen.shapes import SHAPES, ShapeRequest
-from syndgen.steps.shaped import shaped_ask
+from syndgen.steps.shaped import required_shape_request, shaped_ask
 
 _LEAD = re.compile(r"^\s*(?:\*\*)?(?:question|q)\s*[:.)-]\s*(?:\*\*)?\s*", re.IGNORECASE)
 
@@ -91,9 +90,8 @@ def ask_question(
             usage=response.usage,
             latency_s=response.latency_s,
         )
-    shape = SHAPES[prompt]
     grammar_vars = {**(variables or {}), "max_chars": question_chars(max_tokens)}
-    request = ShapeRequest(shape, prompts.grammar(prompt, **grammar_vars), grammar_vars)
+    request = required_shape_request(prompts, prompt, grammar_vars)
     result = shaped_ask(
         backend,
         settings,

@@ -132,3 +132,11 @@ def shape_request(prompts: PromptSet, prompt: str, variables: Mapping[str, Any])
     if shape is None:
         return None
     return ShapeRequest(shape, prompts.grammar(prompt, **variables), variables)
+
+
+def required_shape_request(prompts: PromptSet, prompt: str, variables: Mapping[str, Any]) -> ShapeRequest:
+    """:func:`shape_request` for a prompt that always has a reply shape (a question, a user turn)."""
+    request = shape_request(prompts, prompt, variables)
+    if request is None:
+        raise ValueError(f"prompt {prompt!r} has no reply shape")
+    return request

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from syndgen.errors import InputError, MissingExtraError
+from syndgen.jsonl import read_jsonl
 
 DEFAULT_TEXT_FIELD = "text"
 RUN_FILES = ("data/sft.jsonl", "data/sft.parquet")
@@ -35,22 +36,6 @@ class TextSide:
     labels: list[str] | None = None
     fields: dict[str, list[str]] = field(default_factory=dict)
     """Other categorical fields every row has (``topic`` in a run folder), for share distances."""
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number} is not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path}:{number} is not a JSON object", hint="write one object per line")
-            rows.append(row)
-    return rows
 
 
 def _read_table(path: Path) -> list[dict[str, Any]]:
@@ -93,7 +78,7 @@ def read_rows(path: Path, *, allow_hf: bool = True) -> list[dict[str, Any]]:
     if path.is_dir():
         run_file = _run_file(path)
         if run_file is not None:
-            rows = _read_jsonl(run_file) if run_file.suffix == ".jsonl" else _read_table(run_file)
+            rows = read_jsonl(run_file) if run_file.suffix == ".jsonl" else _read_table(run_file)
         elif allow_hf and any((path / m).is_file() for m in HF_MARKERS):
             rows = _read_hf(path)
         else:
@@ -102,7 +87,7 @@ def read_rows(path: Path, *, allow_hf: bool = True) -> list[dict[str, Any]]:
                 hint="export the run first (syndgen export RUN) or name a file",
             )
     elif path.suffix in (".jsonl", ".json"):
-        rows = _read_jsonl(path)
+        rows = read_jsonl(path)
     elif path.suffix in (".csv", ".parquet"):
         rows = _read_table(path)
     else:
