@@ -67,7 +67,7 @@ def test_sft_trainer_trains_on_the_sft_export(embedded_run: Path, tokenizer, tmp
 
 
 @pytest.fixture(scope="module")
-def dpo_run(embedded_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dpo_run(embedded_run: Path, small_config_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shared run, grown until it holds a DPO pair.
 
     A pair needs a seed whose first answer was rejected and whose regeneration was kept; with the
@@ -80,7 +80,7 @@ def dpo_run(embedded_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
     run_dir = tmp_path_factory.mktemp("dpo") / "run"
     shutil.copytree(embedded_run, run_dir)
-    config = load_config(run_dir / "config.yaml")
+    config = load_config(small_config_path)
     for extra in (3, 6, 9):
         if (run_dir / "data" / "dpo.jsonl").exists():
             break
