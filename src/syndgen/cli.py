@@ -206,10 +206,12 @@ def export_cmd(
     format: Annotated[
         str,
         typer.Option(
-            "--format", help="sft | dpo (TRL), openai | anthropic (chat fine-tuning), or a plugin's"
+            "--format",
+            help="sft | dpo (TRL), openai | anthropic (chat fine-tuning), table (one column per "
+            "field), or a plugin's",
         ),
     ] = "sft",
-    to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
+    to: Annotated[Literal["jsonl", "parquet", "csv"], typer.Option(help="file format")] = "jsonl",
     output: Annotated[
         Path | None,
         typer.Option(

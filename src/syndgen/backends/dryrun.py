@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -95,9 +95,31 @@ def _words(seed: int | None, n: int) -> str:
     return " ".join(picked)
 
 
+def record_reply(schema: dict[str, Any], seed: int | None) -> str:
+    """A structured record: one of the schema's ``examples``, its free-text fields (no enum,
+    pattern or format) ending with seed-picked words so records differ (pure)."""
+    examples = schema.get("examples") or [{}]
+    value = examples[(seed or 0) % len(examples)]
+    properties = schema.get("properties", {})
+    varied = {
+        key: f"{item} ({_words(seed, 3)})" if _free_text(properties.get(key, {}), item) else item
+        for key, item in value.items()
+    }
+    return json.dumps(varied)
+
+
+def _free_text(spec: dict[str, Any], item: Any) -> bool:
+    return isinstance(item, str) and not {"enum", "pattern", "format", "const", "maxLength"} & set(spec)
+
+
 def respond(request: ChatRequest, score: int) -> str:
     """The canned reply for a request (pure)."""
     fmt = request.response_format
+    if fmt is not None and fmt.name == "record" and fmt.schema_ is not None:
+        record = record_reply(fmt.schema_, request.seed)
+        if fmt.kind == "json":
+            return record
+        return f"<think>\nDry run: {_words(request.seed, 6)}.\n</think>\n\n{record}"
     if fmt is not None and fmt.kind == "json":
         return json.dumps({"rationale": "Dry run: the steps follow.", "score": score})
     if (fmt is not None and fmt.kind == "think") or "<think>" in request.messages[0].content:
