@@ -8,6 +8,7 @@ Questions are unique per seed, answers carry a reasoning trace, verdicts are val
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Literal
 
@@ -101,20 +102,32 @@ def record_reply(schema: dict[str, Any], seed: int | None) -> str:
     examples = schema.get("examples") or [{}]
     value = examples[(seed or 0) % len(examples)]
     properties = schema.get("properties", {})
-    varied = {
-        key: f"{item} ({_words(seed, 3)})" if _free_text(properties.get(key, {}), item) else item
-        for key, item in value.items()
-    }
+    varied = {key: _vary(properties.get(key, {}), item, seed) for key, item in value.items()}
     return json.dumps(varied)
 
 
-def _free_text(spec: dict[str, Any], item: Any) -> bool:
-    return isinstance(item, str) and not {"enum", "pattern", "format", "const", "maxLength"} & set(spec)
+def _vary(spec: dict[str, Any], item: Any, seed: int | None) -> Any:
+    if not isinstance(item, str) or {"enum", "pattern", "format", "const"} & set(spec):
+        return item
+    return f"({_words(seed, 3)}) {item}"[: int(spec.get("maxLength", 10_000))]
+
+
+_OPENER = re.compile(r'^answer ::= "((?:[^"\\]|\\.)*)" " "', re.MULTILINE)
+
+
+def grammar_opener(grammar: str | None) -> str | None:
+    """The literal words a grammar's ``answer`` must start with (a conversation pattern's
+    opener), or None (pure)."""
+    match = _OPENER.search(grammar or "")
+    return match[1].replace('\\"', '"').replace("\\\\", "\\") if match else None
 
 
 def respond(request: ChatRequest, score: int) -> str:
     """The canned reply for a request (pure)."""
     fmt = request.response_format
+    opener = grammar_opener(fmt.grammar) if fmt is not None and fmt.kind == "text" else None
+    if opener:
+        return f"{opener} {_words(request.seed, 6)}?"
     if fmt is not None and fmt.name == "record" and fmt.schema_ is not None:
         record = record_reply(fmt.schema_, request.seed)
         if fmt.kind == "json":
