@@ -54,22 +54,28 @@ def record_question(topic: str, attributes: dict[str, str], variant: int = 1) ->
     return text + (f" Variation {variant}: a different case than usual." if variant > 1 else "")
 
 
+def record_variables(
+    config: RunConfig, schema: dict[str, Any], question: str, rules: str = ""
+) -> dict[str, Any]:
+    """What the ``record`` prompt (and its grammar) is rendered with (pure)."""
+    return {
+        "instructions": config.task.instructions or DEFAULT_INSTRUCTIONS,
+        "schema": schema_summary(schema),
+        "examples": [canonical(ex) for ex in schema.get("examples", [])[:2] if isinstance(ex, dict)],
+        "question": question,
+        "system_prompt": config.task.system_prompt,
+        "rules": rules,
+    }
+
+
 def record_task(ctx: RunContext, seed: Seed, schema: dict[str, Any]) -> AnswerTask:
     """The answer task of one record: the prompt, and the shape its reply must take."""
-    cfg = ctx.config
     question = Question(
         text=record_question(seed.topic, dict(seed.attributes), seed.variant), model="program"
     )
     grammar_needed = ctx.generator.capabilities.grammar
     rules = _grammar(json.dumps(schema, sort_keys=True)) if grammar_needed else ""
-    variables: dict[str, Any] = {
-        "instructions": cfg.task.instructions or DEFAULT_INSTRUCTIONS,
-        "schema": schema_summary(schema),
-        "examples": [canonical(ex) for ex in schema.get("examples", [])[:2] if isinstance(ex, dict)],
-        "question": question.text,
-        "system_prompt": cfg.task.system_prompt,
-        "rules": rules,
-    }
+    variables = record_variables(ctx.config, schema, question.text, rules)
     shape = ShapeRequest(
         SHAPES["record"],
         ctx.prompts.grammar("record", **variables) if grammar_needed else None,

@@ -81,7 +81,9 @@ def read_template(path: Path, origin: str = "user") -> Template:
         )
     unknown = sorted(set(meta) - META_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown key 'template.{unknown[0]}' (valid: {', '.join(sorted(META_KEYS))})")
+        raise ConfigError(
+            f"{path}: unknown key 'template.{unknown[0]}' (valid: {', '.join(sorted(META_KEYS))})"
+        )
     return Template(
         domain=str(meta["domain"]),
         task=str(meta["task"]),
