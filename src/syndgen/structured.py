@@ -143,12 +143,19 @@ _GRAMMAR_KEYS = ("examples", "description", "title", "$schema", "$comment")
 
 
 def _grammar_schema(node: Any) -> Any:
-    """``schema`` without the annotations the converter does not need (pure)."""
-    if isinstance(node, dict):
-        return {k: _grammar_schema(v) for k, v in node.items() if k not in _GRAMMAR_KEYS}
+    """``schema`` without the annotations the converter does not need (pure); a property
+    named like an annotation (``title``, ``description``) is kept."""
     if isinstance(node, list):
         return [_grammar_schema(v) for v in node]
-    return node
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+            out[key] = {name: _grammar_schema(sub) for name, sub in value.items()}
+        elif key not in _GRAMMAR_KEYS:
+            out[key] = _grammar_schema(value)
+    return out
 
 
 def flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

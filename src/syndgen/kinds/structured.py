@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -47,9 +48,12 @@ def record_schema(config: RunConfig) -> dict[str, Any]:
     return resolve_schema(spec)
 
 
-def record_question(topic: str, attributes: dict[str, str], variant: int = 1) -> str:
+def record_question(topic: str, attributes: Mapping[str, str | list[str]], variant: int = 1) -> str:
     """The user turn of a record: what it is about, and which variation of it (pure)."""
-    about = ", ".join(f"{key}: {value}" for key, value in attributes.items())
+    about = ", ".join(
+        f"{key}: {value if isinstance(value, str) else ' and '.join(value)}"
+        for key, value in attributes.items()
+    )
     text = f"Write one record. Topic: {topic}" + (f" ({about})." if about else ".")
     return text + (f" Variation {variant}: a different case than usual." if variant > 1 else "")
 
@@ -70,9 +74,7 @@ def record_variables(
 
 def record_task(ctx: RunContext, seed: Seed, schema: dict[str, Any]) -> AnswerTask:
     """The answer task of one record: the prompt, and the shape its reply must take."""
-    question = Question(
-        text=record_question(seed.topic, dict(seed.attributes), seed.variant), model="program"
-    )
+    question = Question(text=record_question(seed.topic, seed.attributes, seed.variant), model="program")
     grammar_needed = ctx.generator.capabilities.grammar
     rules = _grammar(json.dumps(schema, sort_keys=True)) if grammar_needed else ""
     variables = record_variables(ctx.config, schema, question.text, rules)

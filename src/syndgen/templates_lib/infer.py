@@ -138,7 +138,7 @@ def from_template(
     base: dict[str, Any], domain: str, task: str, rows: Sequence[dict[str, Any]] | None
 ) -> dict[str, Any]:
     """A copy of a template's config under a new name; ``rows`` replace its schema and seeds."""
-    data = json.loads(json.dumps(base))
+    data: dict[str, Any] = json.loads(json.dumps(base))
     data["template"] = {"domain": domain, "task": task, "description": f"{domain}/{task}, from a template"}
     if rows:
         if data.get("task", {}).get("kind") != "structured":
@@ -166,7 +166,7 @@ def split_name(name: str, domain: str | None) -> tuple[str, str]:
 def write_template(data: dict[str, Any], folder: Path, overwrite: bool = False) -> Path:
     """Write ``data`` as ``folder/<domain>/<task>.yaml``; an existing file needs ``overwrite``."""
     meta = data["template"]
-    path = folder / meta["domain"] / f"{meta['task']}.yaml"
+    path: Path = folder / str(meta["domain"]) / f"{meta['task']}.yaml"
     if path.exists() and not overwrite:
         raise InputError(f"{path} exists", hint="choose another name, or pass --overwrite")
     path.parent.mkdir(parents=True, exist_ok=True)
