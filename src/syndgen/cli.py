@@ -88,12 +88,9 @@ def _error(message: str) -> None:
 
 
 def _execute(
-    config_path: Path | None, name: str, overrides: dict[str, Any], out: Path | None, overwrite: bool
+    source: Path | RunConfig | None, name: str, overrides: dict[str, Any], out: Path | None, overwrite: bool
 ) -> None:
-    _execute_config(load_config(config_path, overrides), name, out, overwrite)
-
-
-def _execute_config(config: RunConfig, name: str, out: Path | None, overwrite: bool) -> None:
+    config = source if isinstance(source, RunConfig) else load_config(source, overrides)
     run_dir = out or default_out(name, config.seed)
     progress = Progress(
         TextColumn("[bold]generating"),
@@ -202,13 +199,7 @@ def run(
     overrides.update({key: value for key, value in flags.items() if value is not None})
     if index is not None:
         overrides["grounding.index"] = str(index)
-    if (config is None) == (template is None):
-        raise InputError("give a config file or --template DOMAIN/TASK (one of them)")
-    if template is not None:
-        cli_templates.run_template(_execute_config, template, overrides, out, overwrite)
-        return
-    assert config is not None
-    _execute(config, config.stem, overrides, out, overwrite)
+    cli_templates.run_config_or_template(_execute, config, template, overrides, out, overwrite)
 
 
 @app.command("export")
@@ -219,8 +210,7 @@ def export_cmd(
         str,
         typer.Option(
             "--format",
-            help="sft | dpo (TRL), openai | anthropic (chat fine-tuning), table (one column per "
-            "field), or a plugin's",
+            help="sft | dpo (TRL), openai | anthropic, table (one column per field), or a plugin's",
         ),
     ] = "sft",
     to: Annotated[Literal["jsonl", "parquet", "csv"], typer.Option(help="file format")] = "jsonl",
@@ -379,7 +369,7 @@ def prompts_show(
 
 
 cli_critic.register(app, handle_errors, out_console, err_console)
-cli_templates.register(app, handle_errors, out_console, err_console, _execute_config)
+cli_templates.register(app, handle_errors, out_console, err_console, _execute)
 register_tabular(app, handle_errors)
 
 

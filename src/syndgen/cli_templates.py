@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from syndgen.config import parse_set_option
-from syndgen.config.schema import RunConfig
 from syndgen.errors import InputError
 from syndgen.templates_lib import (
     Template,
@@ -26,8 +25,9 @@ from syndgen.templates_lib import (
 )
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-Execute = Callable[[RunConfig, str, "Path | None", bool], None]
-"""Runs a loaded config into a run folder and prints the summary (``cli._execute_config``)."""
+Execute = Callable[[Any, str, dict[str, Any], "Path | None", bool], None]
+"""``(config path or RunConfig, name, overrides, out, overwrite)``: runs into a run folder and
+prints the summary (``cli._execute``)."""
 
 DirOption = Annotated[
     list[Path] | None, typer.Option("--dir", help="a folder of user templates (DOMAIN/TASK.yaml); repeatable")
@@ -63,7 +63,24 @@ def run_template(
 ) -> None:
     template = get_template(name, dirs or [])
     config = template_config(template, overrides)
-    execute(config, f"{template.domain}-{template.task}", out, overwrite)
+    execute(config, f"{template.domain}-{template.task}", {}, out, overwrite)
+
+
+def run_config_or_template(
+    execute: Execute,
+    config: Path | None,
+    template: str | None,
+    overrides: dict[str, Any],
+    out: Path | None,
+    overwrite: bool,
+) -> None:
+    """``syndgen run``: a config file, or ``--template`` (exactly one of them)."""
+    if (config is None) == (template is None):
+        raise InputError("give a config file or --template DOMAIN/TASK (one of them)")
+    if template is not None:
+        run_template(execute, template, overrides, out, overwrite)
+    elif config is not None:
+        execute(config, config.stem, overrides, out, overwrite)
 
 
 def create_template(
