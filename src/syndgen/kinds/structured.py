@@ -76,7 +76,7 @@ def record_task(ctx: RunContext, seed: Seed, schema: dict[str, Any]) -> AnswerTa
     """The answer task of one record: the prompt, and the shape its reply must take."""
     question = Question(text=record_question(seed.topic, seed.attributes, seed.variant), model="program")
     grammar_needed = ctx.generator.capabilities.grammar
-    rules = _grammar(json.dumps(schema, sort_keys=True)) if grammar_needed else ""
+    rules = _grammar(json.dumps(schema)) if grammar_needed else ""
     variables = record_variables(ctx.config, schema, question.text, rules)
     shape = ShapeRequest(
         SHAPES["record"],
