@@ -22,7 +22,7 @@ from syndgen.templates_lib.infer import infer_schema, infer_template, read_examp
 from syndgen.templates_lib.show import rendered_prompts
 
 TICKETS = Path(__file__).resolve().parents[1] / "data" / "templates" / "support_tickets.jsonl"
-SHIPPED = all_templates()
+SHIPPED = [t for t in all_templates() if t.origin == "shipped"]
 DRYRUN = {"generator": {"backend": "dryrun"}, "critic": None, "count": 2, "max_attempts": 40}
 runner = CliRunner()
 
@@ -269,6 +269,13 @@ def test_run_takes_a_config_or_a_template_not_both(tmp_path):
     config.write_text("count: 1\n")
     both = runner.invoke(app, ["run", str(config), "--template", "hr/job-postings"])
     assert both.exit_code == 2
+
+
+def test_a_plugin_adds_templates_through_its_entry_point(tmp_path):
+    template = get_template("plugin/slogans")
+    assert template.origin == "plugin:testplugin"
+    result = run_pipeline(dry_config(template), tmp_path / "run")
+    assert result.samples == 2
 
 
 def test_a_template_file_without_its_block_is_refused(tmp_path):
