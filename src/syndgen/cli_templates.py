@@ -11,6 +11,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+try:  # typer >= 0.26 parses with its own copy of click
+    from typer._click import exceptions as cli_errors
+except ImportError:  # pragma: no cover - older typer runs on click itself
+    from click import exceptions as cli_errors  # type: ignore[no-redef]
 from rich.table import Table
 
 from syndgen.config import parse_set_option
@@ -75,8 +80,10 @@ def run_config_or_template(
     overwrite: bool,
 ) -> None:
     """``syndgen run``: a config file, or ``--template`` (exactly one of them)."""
-    if (config is None) == (template is None):
-        raise InputError("give a config file or --template DOMAIN/TASK (one of them)")
+    if config is None and template is None:
+        raise cli_errors.UsageError("Missing argument 'CONFIG' (or --template DOMAIN/TASK)")
+    if config is not None and template is not None:
+        raise cli_errors.UsageError("give a config file or --template DOMAIN/TASK, not both")
     if template is not None:
         run_template(execute, template, overrides, out, overwrite)
     elif config is not None:
