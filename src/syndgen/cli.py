@@ -26,13 +26,13 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from syndgen import cli_critic
+from syndgen import cli_critic, cli_templates
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.cli_tabular import register as register_tabular
 from syndgen.cli_validate import validate_cmd
-from syndgen.config import load_config, parse_set_option
+from syndgen.config import RunConfig, load_config, parse_set_option
 from syndgen.errors import InputError, SyndgenError
 from syndgen.export.run_export import export_run
 from syndgen.records import SeedOutcome
@@ -88,9 +88,9 @@ def _error(message: str) -> None:
 
 
 def _execute(
-    config_path: Path | None, name: str, overrides: dict[str, Any], out: Path | None, overwrite: bool
+    source: Path | RunConfig | None, name: str, overrides: dict[str, Any], out: Path | None, overwrite: bool
 ) -> None:
-    config = load_config(config_path, overrides)
+    config = source if isinstance(source, RunConfig) else load_config(source, overrides)
     run_dir = out or default_out(name, config.seed)
     progress = Progress(
         TextColumn("[bold]generating"),
@@ -178,7 +178,10 @@ def demo(
 @app.command()
 @handle_errors
 def run(
-    config: Annotated[Path, typer.Argument(help="run config (YAML)")],
+    config: Annotated[Path | None, typer.Argument(help="run config (YAML)")] = None,
+    template: Annotated[
+        str | None, typer.Option(help="run a template instead: DOMAIN/TASK (see: syndgen templates list)")
+    ] = None,
     count: Annotated[int | None, typer.Option(help="accepted samples wanted")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed")] = None,
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/<config>-seed<S>)")] = None,
@@ -189,14 +192,14 @@ def run(
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: KEY=VALUE")] = None,
 ) -> None:
-    """Run a generation from a config file; rerun the same command to resume."""
+    """Run a generation from a config file or a template; rerun the same command to resume."""
     overrides: dict[str, Any] = dict(parse_set_option(item) for item in set_ or [])
     # A flag given on the command line wins over --set; one not given leaves --set alone.
     flags = {"count": count, "seed": seed, "workers": workers}
     overrides.update({key: value for key, value in flags.items() if value is not None})
     if index is not None:
         overrides["grounding.index"] = str(index)
-    _execute(config, config.stem, overrides, out, overwrite)
+    cli_templates.run_config_or_template(_execute, config, template, overrides, out, overwrite)
 
 
 @app.command("export")
@@ -206,10 +209,11 @@ def export_cmd(
     format: Annotated[
         str,
         typer.Option(
-            "--format", help="sft | dpo (TRL), openai | anthropic (chat fine-tuning), or a plugin's"
+            "--format",
+            help="sft | dpo (TRL), openai | anthropic, table (one column per field), or a plugin's",
         ),
     ] = "sft",
-    to: Annotated[Literal["jsonl", "parquet"], typer.Option(help="file format")] = "jsonl",
+    to: Annotated[Literal["jsonl", "parquet", "csv"], typer.Option(help="file format")] = "jsonl",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -365,6 +369,7 @@ def prompts_show(
 
 
 cli_critic.register(app, handle_errors, out_console, err_console)
+cli_templates.register(app, handle_errors, out_console, err_console, _execute)
 register_tabular(app, handle_errors)
 
 

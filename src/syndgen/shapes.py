@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from syndgen.reasoning import split_reasoning
+from syndgen.structured import parse_record
 
 Rung = Literal["constrained", "parsed", "repaired"]
 """How a reply got its shape: a grammar or schema constrained it, the lenient parse read it, or
@@ -201,6 +202,12 @@ SHAPES: dict[str, Shape] = {
             "uncited",
             parse_grounded,
         ),
+        Shape(
+            "record",
+            "one JSON object that conforms to the record schema, and nothing else",
+            "schema_invalid",
+            parse_record,
+        ),
     )
 }
 """Shapes by the name of the prompt whose reply they shape."""
@@ -221,3 +228,6 @@ class ShapeRequest:
     """What the lenient parse may consult (the passages a grounded answer may cite, the opener)."""
     think: bool = False
     """The reply starts with a reasoning trace, forced where the backend takes a grammar."""
+    json_schema: Mapping[str, Any] | None = None
+    """A structured record's own schema: the whole reply is the JSON object (the backend's
+    structured output gets this schema; a grammar backend gets it beside the grammar)."""

@@ -8,8 +8,9 @@ Questions are unique per seed, answers carry a reasoning trace, verdicts are val
 from __future__ import annotations
 
 import json
+import re
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -95,9 +96,43 @@ def _words(seed: int | None, n: int) -> str:
     return " ".join(picked)
 
 
+def record_reply(schema: dict[str, Any], seed: int | None) -> str:
+    """A structured record: one of the schema's ``examples``, its free-text fields (no enum,
+    pattern or format) ending with seed-picked words so records differ (pure)."""
+    examples = schema.get("examples") or [{}]
+    value = examples[(seed or 0) % len(examples)]
+    properties = schema.get("properties", {})
+    varied = {key: _vary(properties.get(key, {}), item, seed) for key, item in value.items()}
+    return json.dumps(varied)
+
+
+def _vary(spec: dict[str, Any], item: Any, seed: int | None) -> Any:
+    if not isinstance(item, str) or {"enum", "pattern", "format", "const"} & set(spec):
+        return item
+    return f"({_words(seed, 3)}) {item}"[: int(spec.get("maxLength", 10_000))]
+
+
+_OPENER = re.compile(r'^answer ::= "((?:[^"\\]|\\.)*)" " "', re.MULTILINE)
+
+
+def grammar_opener(grammar: str | None) -> str | None:
+    """The literal words a grammar's ``answer`` must start with (a conversation pattern's
+    opener), or None (pure)."""
+    match = _OPENER.search(grammar or "")
+    return match[1].replace('\\"', '"').replace("\\\\", "\\") if match else None
+
+
 def respond(request: ChatRequest, score: int) -> str:
     """The canned reply for a request (pure)."""
     fmt = request.response_format
+    opener = grammar_opener(fmt.grammar) if fmt is not None and fmt.kind == "text" else None
+    if opener:
+        return f"{opener} {_words(request.seed, 6)}?"
+    if fmt is not None and fmt.name == "record" and fmt.schema_ is not None:
+        record = record_reply(fmt.schema_, request.seed)
+        if fmt.kind == "json":
+            return record
+        return f"<think>\nDry run: {_words(request.seed, 6)}.\n</think>\n\n{record}"
     if fmt is not None and fmt.kind == "json":
         return json.dumps({"rationale": "Dry run: the steps follow.", "score": score})
     if (fmt is not None and fmt.kind == "think") or "<think>" in request.messages[0].content:

@@ -181,6 +181,10 @@ def check_config(config: RunConfig) -> None:
     from syndgen.verify.registry import check_params
 
     check_overrides(config.prompts)
+    if config.task.record_schema is not None:
+        from syndgen.structured import resolve_schema
+
+        resolve_schema(config.task.record_schema)
     for number, spec in enumerate(config.verifiers):
         try:
             check_params(spec.name, spec.params)

@@ -120,7 +120,7 @@ class TaskConfig(_Strict):
     kind: KindName = Field(
         default="qa",
         description="qa | conversation (multi-turn) | math | code (program-checked) | grounded "
-        "(documents), or a kind a plugin adds",
+        "(documents) | structured (JSON records of a schema), or a kind a plugin adds",
     )
     topics: list[str] | dict[str, Any] = Field(
         default=list(DEMO_TOPICS), description="a list, or a taxonomy: nested mappings of lists"
@@ -160,6 +160,14 @@ class TaskConfig(_Strict):
         default=(1, 3), description="math/code: difficulty levels used, [min, max] within 1..3"
     )
     system_prompt: str | None = Field(default=None, description="system message for the answer")
+    record_schema: dict[str, Any] | str | None = Field(
+        default=None,
+        description="structured: the JSON Schema each record must conform to (a mapping, a .json "
+        "file, or a pydantic model 'package.module:Model'); its 'examples' are few-shot records",
+    )
+    instructions: str | None = Field(
+        default=None, description="structured: what a record is, as the generator is told"
+    )
     question_max_tokens: StrictInt = Field(
         default=96, ge=8, description="cap on the tokens of a generated question (or user turn)"
     )
@@ -190,6 +198,10 @@ class TaskConfig(_Strict):
         names = [a.name for a in self.axes]
         if len(set(names)) != len(names) or "topic" in names:
             raise ValueError("task.axes: names must be distinct and not 'topic'")
+        if self.kind == "structured" and self.record_schema is None:
+            raise ValueError(
+                "task.kind 'structured' needs task.record_schema (a JSON schema or pkg.mod:Model)"
+            )
         clash = set(self.dp_seed.columns if self.dp_seed else ()) & {*names, "topic"}
         if clash:
             raise ValueError(f"task.dp_seed.columns: {sorted(clash)[0]!r} is also an axis name (or 'topic')")
@@ -222,9 +234,13 @@ class ExportConfig(_Strict):
     """What a run writes under data/ when it ends."""
 
     formats: list[ExportFormat] = Field(
-        default=["sft", "dpo"], description="sft | dpo | openai | anthropic, or a plugin's format"
+        default=["sft", "dpo"],
+        description="sft | dpo | openai | anthropic | table (one column per record field), or a "
+        "plugin's format",
     )
-    to: list[Literal["jsonl", "parquet"]] = Field(default=["jsonl", "parquet"], description="file formats")
+    to: list[Literal["jsonl", "parquet", "csv"]] = Field(
+        default=["jsonl", "parquet"], description="file formats (csv: best for the flat table)"
+    )
     reasoning: Literal["inline", "strip", "field"] = Field(
         default="inline", description="SFT: keep the trace in <think>, drop it, or own column"
     )

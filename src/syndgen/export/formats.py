@@ -257,6 +257,39 @@ def anthropic_rows(
     return _provider_rows(outcomes, reasoning, system_prompt, with_context, "anthropic")
 
 
+def table_rows(
+    outcomes: Iterable[SeedOutcome],
+    reasoning: ReasoningMode = "field",
+    system_prompt: str | None = None,
+    with_context: bool = True,
+) -> list[dict[str, Any]]:
+    """A flat table: one row per record, one column per field of a structured record (nested
+    fields as ``parent.child``), then its topic, axes, score and reasoning; a record that is not
+    a JSON object has ``question`` and ``answer`` columns."""
+    from syndgen.structured import flatten, read_object
+
+    rows = []
+    for outcome in outcomes:
+        sample = outcome.sample
+        if sample is None:
+            continue
+        value = read_object(sample.attempt.answer) if not sample.attempt.turns else None
+        fields = (
+            flatten(value)
+            if value is not None
+            else {"question": sample.question.text, "answer": sample.attempt.answer}
+        )
+        row: dict[str, Any] = {"id": record_id(outcome), **fields, "topic": outcome.seed.topic}
+        row.update({f"axis.{k}": v for k, v in sorted(outcome.seed.attributes.items())})
+        row["score"] = sample.score
+        if sample.attempt.checks:
+            row["verified"] = all(c.status != "fail" for c in sample.attempt.checks)
+        if reasoning != "strip":
+            row["reasoning"] = sample.attempt.reasoning
+        rows.append(row)
+    return rows
+
+
 Adapter = Callable[[Iterable[SeedOutcome], ReasoningMode, "str | None", bool], list[dict[str, Any]]]
 """``(outcomes, reasoning, system_prompt, with_context) -> rows``: one export format."""
 
@@ -265,4 +298,5 @@ ADAPTERS: dict[str, Adapter] = {
     "dpo": dpo_rows,
     "openai": openai_rows,
     "anthropic": anthropic_rows,
+    "table": table_rows,
 }

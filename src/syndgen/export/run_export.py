@@ -19,7 +19,7 @@ from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_conf
 from syndgen.store import RunStore
 from syndgen.validation.card import card_validation
 
-SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet"}
+SUFFIX = {"jsonl": ".jsonl", "parquet": ".parquet", "csv": ".csv"}
 
 
 def export_run(
@@ -174,6 +174,11 @@ def _lineage(store: RunStore) -> dict[str, Any]:
 
 
 def _count_rows(path: Path, suffix: str) -> int:
+    if suffix == "csv":
+        import csv
+
+        with path.open(encoding="utf-8", newline="") as fh:
+            return max(0, sum(1 for _ in csv.reader(fh)) - 1)
     if suffix == "jsonl":
         with path.open(encoding="utf-8") as fh:
             return sum(1 for line in fh if line.strip())

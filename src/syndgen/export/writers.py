@@ -1,4 +1,4 @@
-"""Write rows as JSONL or Parquet, atomically: a reader never sees half a file.
+"""Write rows as JSONL, Parquet or CSV, atomically: a reader never sees half a file.
 
 Rows go to a temporary file next to the target, which is flushed to disk and then renamed over
 the target (``os.replace``); on any failure the temporary file is removed and the target is left
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-FileFormat = Literal["jsonl", "parquet"]
+FileFormat = Literal["jsonl", "parquet", "csv"]
 
 
 def _tmp(path: Path) -> Path:
@@ -56,9 +56,27 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
         pq.write_table(table, tmp)
 
 
+def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
+    """One column per key (in first-seen order); lists and mappings as JSON text."""
+    import csv
+
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with _replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                    for k, v in row.items()
+                }
+            )
+
+
 WRITERS: dict[str, Callable[[Sequence[dict[str, Any]], Path], None]] = {
     "jsonl": write_jsonl,
     "parquet": write_parquet,
+    "csv": write_csv,
 }
 
 

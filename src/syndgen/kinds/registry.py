@@ -21,6 +21,7 @@ BUILTIN: dict[str, str] = {
     "math": "syndgen.kinds.verified:MATH",
     "code": "syndgen.kinds.verified:CODE",
     "grounded": "syndgen.kinds.grounded:KIND",
+    "structured": "syndgen.kinds.structured:KIND",
 }
 
 

@@ -48,10 +48,14 @@ def request_format(backend: Backend, request: ShapeRequest | None, think: bool) 
     caps = backend.capabilities
     if request is None:
         return THINK if think and caps.grammar else None
+    record = dict(request.json_schema) if request.json_schema is not None else None
     if caps.grammar:
         if request.grammar:
-            return ResponseFormat(kind="think" if think else "text", grammar=request.grammar)
+            kind = "think" if think else "text"
+            return ResponseFormat(kind=kind, grammar=request.grammar, schema=record, name=request.shape.name)
         return THINK if think else None
+    if record is not None and caps.structured_output:
+        return ResponseFormat(kind="json", schema=record, name=request.shape.name)
     if not think and caps.structured_output:
         return ResponseFormat(kind="json", schema=request.shape.schema(), name=request.shape.name)
     return None
@@ -68,6 +72,8 @@ def _read(response: ChatResponse, fmt: ResponseFormat | None, request: ShapeRequ
         value = json.loads(answer)
     except json.JSONDecodeError:
         return split.reasoning, answer, False
+    if request.json_schema is not None:
+        return split.reasoning, answer, isinstance(value, dict)
     if isinstance(value, dict) and isinstance(value.get(request.shape.field), str):
         return split.reasoning, value[request.shape.field], True
     return split.reasoning, answer, False

@@ -3,7 +3,8 @@
 A verifier is any callable ``(record, params) -> VerifierResult``. ``record`` is a mapping with at
 least ``question`` and ``answer`` and, where the task has them, ``reference_answer``, ``tests``,
 ``schema``...; ``params`` comes from the configuration. Built-ins: ``math``, ``code``, ``json``,
-``regex``, ``exact``. A user's own verifier is named ``"package.module:function"``.
+``regex``, ``exact``, and the domain validators of :data:`DOMAIN_CHECKS`. A user's own verifier
+is named ``"package.module:function"``.
 
 A verifier returns ``skipped`` when the record lacks its input (math with no reference). When it
 raises, :func:`run_verifiers` records a ``fail`` with the error as detail and goes on, except for
@@ -20,7 +21,10 @@ from typing import Any, TypeAlias
 from syndgen.errors import ConfigError
 from syndgen.plugins import discovered, import_callable, load_callable
 
+from . import domain_health_finance as health_finance
+from . import domain_other as other
 from .codecheck import verify_code
+from .domain_base import domain_verifier
 from .mathcheck import verify_math
 from .params import check_builtin_params
 from .result import VerifierResult
@@ -127,6 +131,24 @@ for _name, _verifier in (
     ("exact", exact_verifier),
 ):
     register(_name, _verifier)
+
+DOMAIN_CHECKS = {
+    "soap_note": health_finance.soap_note,
+    "lab_ranges": health_finance.lab_ranges,
+    "transactions_reconcile": health_finance.transactions_reconcile,
+    "risk_assessment": health_finance.risk_assessment,
+    "case_citation": other.case_citation,
+    "clause_parties": other.clause_parties,
+    "review_sentiment": other.review_sentiment,
+    "product_listing": other.product_listing,
+    "lesson_plan": other.lesson_plan,
+    "answer_key": other.answer_key,
+    "job_posting": other.job_posting,
+    "incident_timeline": other.incident_timeline,
+}
+"""Domain validators of the shipped templates: each reads the record's JSON object."""
+for _name, _check in DOMAIN_CHECKS.items():
+    register(_name, domain_verifier(_name, _check))
 
 
 _BUILTINS: dict[str, Verifier] = {
