@@ -29,7 +29,8 @@ _OFFSET = 1 - MIN_EXP
 BUCKETS = tuple(range(-(MAX_EXP + _OFFSET), MAX_EXP + _OFFSET + 1))
 """0 holds |x| < 2^MIN_EXP; bucket b > 0 holds [2^(b-OFFSET), 2^(b-OFFSET+1)); -b mirrors b."""
 FAILURE = 1e-3
-"""Chance that noise alone lifts an empty bucket over the threshold (per bucket)."""
+"""Chance that noise alone lifts any empty bucket over the threshold (over all buckets, by the
+union bound: each bucket gets ``FAILURE / len(BUCKETS)``)."""
 
 
 def numeric_values(series: Any, spec: ColumnSpec) -> Any:
@@ -83,7 +84,8 @@ def dp_bounds(values: Any, epsilon: float) -> tuple[float, float]:
 
     buckets = [bucket_of(float(v)) for v in values[np.isfinite(values)]]
     counts, scale = noisy_histogram(buckets, epsilon)
-    threshold = scale * math.log(1 / FAILURE)
+    # Laplace tail: P(noise > t) = exp(-t / scale) / 2, held to FAILURE / len(BUCKETS) per bucket.
+    threshold = scale * math.log(len(BUCKETS) / (2 * FAILURE))
     above = [b for b, c in zip(BUCKETS, counts, strict=True) if c > threshold]
     if not above:
         above = [BUCKETS[int(np.argmax(counts))]]
