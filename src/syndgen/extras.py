@@ -32,6 +32,16 @@ EXTRAS: dict[str, dict[str, str]] = {
         "pandas": "pandas",
         "sklearn": "scikit-learn",
     },
+    "train": {
+        "torch": "torch==2.13.0",
+        "transformers": "transformers",
+        "peft": "peft",
+        "trl": "trl",
+        "mlflow": "mlflow-skinny",
+        "gguf": "gguf",
+        "datasets": "datasets",
+        "huggingface_hub": "huggingface_hub",
+    },
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 

@@ -40,6 +40,7 @@ def load_student(model: str, dtype: Any) -> tuple[Any, Any]:
     tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
     loaded = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
     loaded.hf_quantizer = None
+    loaded.is_quantized = False
     if hasattr(loaded.config, "quantization_config"):
         del loaded.config.quantization_config
     if tokenizer.pad_token is None:
