@@ -150,8 +150,8 @@ def plot(report: Report, path: Path) -> None:
     for m, model in enumerate(models):
         xs = [t + (m - (len(models) - 1) / 2) * width for t in range(len(tasks))]
         values = [cell[(model, task)].pass_at_1 for task in tasks]
-        low = [v - cell[(model, t)].pass_at_1_ci.low for v, t in zip(values, tasks, strict=True)]
-        high = [cell[(model, t)].pass_at_1_ci.high - v for v, t in zip(values, tasks, strict=True)]
+        low = [max(0.0, v - cell[(model, t)].pass_at_1_ci.low) for v, t in zip(values, tasks, strict=True)]
+        high = [max(0.0, cell[(model, t)].pass_at_1_ci.high - v) for v, t in zip(values, tasks, strict=True)]
         ax.bar(xs, values, width, yerr=[low, high], capsize=3, label=model)
     ax.set_xticks(range(len(tasks)), tasks)
     ax.set_ylabel("pass@1 (95% Wilson interval)")
