@@ -9,7 +9,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -28,20 +36,36 @@ def _progress(console: Console, what: str) -> Progress:
     )
 
 
+def _advance(bar: Progress, task: TaskID) -> Callable[[], None]:
+    return lambda: bar.advance(task)
+
+
 def _eval_table(report: Any) -> Table:
     table = Table(title=f"held-out eval (seed {report.seed})")
     for column in ("model", "task", "problems", "pass@1", "95% CI", "pass@k", "95% CI (k)"):
         table.add_column(column, justify="right" if column not in ("model", "task") else "left")
     for s in report.scores:
         table.add_row(
-            s.model, s.task, str(s.problems), f"{s.pass_at_1:.3f}",
+            s.model,
+            s.task,
+            str(s.problems),
+            f"{s.pass_at_1:.3f}",
             f"[{s.pass_at_1_ci.low:.3f}, {s.pass_at_1_ci.high:.3f}]",
-            f"{s.pass_at_k:.3f} (k={s.k})", f"[{s.pass_at_k_ci.low:.3f}, {s.pass_at_k_ci.high:.3f}]",
+            f"{s.pass_at_k:.3f} (k={s.k})",
+            f"[{s.pass_at_k_ci.low:.3f}, {s.pass_at_k_ci.high:.3f}]",
         )
     return table
 
 
 def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, err_console: Console) -> None:
+    _register_train(app, handle_errors, out_console, err_console)
+    _register_eval(app, handle_errors, out_console, err_console)
+    _register_push(app, handle_errors, out_console)
+
+
+def _register_train(
+    app: typer.Typer, handle_errors: Decorator, out_console: Console, err_console: Console
+) -> None:
     @app.command("train")
     @handle_errors
     def train_cmd(
@@ -74,32 +98,57 @@ def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, e
         from syndgen.errors import ConfigError
 
         try:
-            settings = TrainSettings(
-                data=[str(d) for d in data], student=student, out=str(out), method=method,  # type: ignore[arg-type]
-                objective=objective, epochs=epochs, max_steps=max_steps, lr=lr, rank=rank,  # type: ignore[arg-type]
-                alpha=alpha, max_seq_len=max_seq_len, batch_size=batch_size, eval_split=eval_split,
-                save_steps=save_steps, mix=parse_mix(mix), dtype=dtype, tracking_uri=tracking_uri,  # type: ignore[arg-type]
-                seed=seed, gguf=not no_gguf,
+            settings = TrainSettings.model_validate(
+                {
+                    "data": [str(d) for d in data],
+                    "student": student,
+                    "out": str(out),
+                    "method": method,
+                    "objective": objective,
+                    "epochs": epochs,
+                    "max_steps": max_steps,
+                    "lr": lr,
+                    "rank": rank,
+                    "alpha": alpha,
+                    "max_seq_len": max_seq_len,
+                    "batch_size": batch_size,
+                    "eval_split": eval_split,
+                    "save_steps": save_steps,
+                    "mix": parse_mix(mix),
+                    "dtype": dtype,
+                    "tracking_uri": tracking_uri,
+                    "seed": seed,
+                    "gguf": not no_gguf,
+                }
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise ConfigError(f"--{'-'.join(map(str, first['loc'])).replace('_', '-')}: {first['msg']}") from None
+            raise ConfigError(
+                f"--{'-'.join(map(str, first['loc'])).replace('_', '-')}: {first['msg']}"
+            ) from None
         with _progress(err_console, "training") as bar:
             task = bar.add_task("train", total=None, info="loading")
 
             def on_progress(step: int, total: int, logs: dict[str, float]) -> None:
-                info = f"loss {logs['loss']:.4f}" if "loss" in logs else None
-                bar.update(task, completed=step, total=total or None, **({"info": info} if info else {}))
+                bar.update(task, completed=step, total=total or None)
+                if "loss" in logs:
+                    bar.update(task, info=f"loss {logs['loss']:.4f}")
 
             summary = train(settings, on_progress)
         for key in ("steps", "first_loss", "final_loss", "eval_loss", "dtype", "seconds", "resumed_from"):
             out_console.print(f"{key:13} {summary.get(key)}", highlight=False)
         out_console.print(f"wrote {out}: {', '.join(summary['files'])}", highlight=False, soft_wrap=True)
 
+
+def _register_eval(
+    app: typer.Typer, handle_errors: Decorator, out_console: Console, err_console: Console
+) -> None:
     @app.command("eval")
     @handle_errors
     def eval_cmd(
-        models: Annotated[str, typer.Option(help="NAME=SPEC,...: base=smollm2,student=OUT,teacher=ollama:NAME")],
+        models: Annotated[
+            str, typer.Option(help="NAME=SPEC,...: base=smollm2,student=OUT,teacher=ollama:NAME")
+        ],
         tasks: Annotated[str, typer.Option(help="math, code and/or FILE.jsonl, comma-separated")] = "math",
         n: Annotated[int, typer.Option(min=1, help="problems per task")] = 50,
         seed: Annotated[int, typer.Option(help="eval seed; keep it apart from the training run's")] = 1000,
@@ -122,7 +171,7 @@ def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, e
         with _progress(err_console, "answering") as bar:
             for name, config in configs.items():
                 task = bar.add_task(name, total=len(items) * samples, info=name)
-                outcomes[name] = answer_all(config, items, samples, seed, lambda t=task: bar.advance(t))
+                outcomes[name] = answer_all(config, items, samples, seed, _advance(bar, task))
         report = build_report(seed, outcomes, items, k)
         out_console.print(_eval_table(report))
         for task_name, value in report.ratios.items():
@@ -137,6 +186,8 @@ def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, e
             plot(report, plot_out)
             out_console.print(f"wrote {plot_out}", highlight=False, soft_wrap=True)
 
+
+def _register_push(app: typer.Typer, handle_errors: Decorator, out_console: Console) -> None:
     @app.command("push")
     @handle_errors
     def push_cmd(

@@ -59,8 +59,21 @@ def test_eval_scores_a_scripted_model_exactly(tmp_path: Path, scripted: None):
     models = f"student=scripted:{student},teacher=scripted:{teacher}"
     result = CliRunner().invoke(
         app,
-        ["eval", "--models", models, "--tasks", "math", "--n", str(n), "--seed", str(seed),
-         "--json", str(out), "--plot", str(plot)],
+        [
+            "eval",
+            "--models",
+            models,
+            "--tasks",
+            "math",
+            "--n",
+            str(n),
+            "--seed",
+            str(seed),
+            "--json",
+            str(out),
+            "--plot",
+            str(plot),
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())
@@ -87,7 +100,9 @@ def test_model_specs(tmp_path: Path):
 
 
 def test_mix_and_split_are_seeded_and_honour_weights():
-    rows = [{"messages": [], "difficulty": "learnable"}] * 2 + [{"messages": [], "difficulty": "too_hard"}] * 8
+    rows = [{"messages": [], "difficulty": "learnable"}] * 2 + [
+        {"messages": [], "difficulty": "too_hard"}
+    ] * 8
     mixed = data.apply_mix(rows, data.parse_mix("learnable=0.7,too_hard=0.3"), seed=1)
     assert len(mixed) == 10
     assert sum(r["difficulty"] == "learnable" for r in mixed) == 7

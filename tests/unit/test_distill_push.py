@@ -23,7 +23,8 @@ def test_push_a_student_folder_uploads_the_card_and_model_not_the_checkpoints(tm
     (folder / "checkpoints" / "checkpoint-2" / "x.bin").write_bytes(b"x")
     with FakeHub() as hub:
         result = CliRunner().invoke(
-            app, ["push", str(folder), "--repo", "acme/tiny-student", "--endpoint", hub.url, "--private"],
+            app,
+            ["push", str(folder), "--repo", "acme/tiny-student", "--endpoint", hub.url, "--private"],
             env={"HF_TOKEN": "hf_fake"},
         )
     assert result.exit_code == 0, (result.output, hub.requests)
@@ -39,7 +40,9 @@ def test_push_a_run_folder_is_a_dataset(tmp_path: Path):
     (tmp_path / "README.md").write_text("# dataset card")
     with FakeHub() as hub:
         result = CliRunner().invoke(
-            app, ["push", str(tmp_path), "--repo", "acme/data", "--endpoint", hub.url], env={"HF_TOKEN": "hf_x"}
+            app,
+            ["push", str(tmp_path), "--repo", "acme/data", "--endpoint", hub.url],
+            env={"HF_TOKEN": "hf_x"},
         )
     assert result.exit_code == 0, (result.output, hub.requests)
     assert hub.repos[0]["type"] == "dataset"

@@ -9,7 +9,9 @@ from syndgen.distill.card import model_card
 from syndgen.distill.settings import TrainSettings
 
 
-def write_artifacts(settings: TrainSettings, model: Any, tokenizer: Any, summary: dict[str, Any]) -> list[str]:
+def write_artifacts(
+    settings: TrainSettings, model: Any, tokenizer: Any, summary: dict[str, Any]
+) -> list[str]:
     from syndgen.distill.gguf_export import write_gguf
     from syndgen.distill.student import source_gguf
 

@@ -18,13 +18,26 @@ def model_card(settings: TrainSettings, summary: dict[str, Any], files: list[str
         "",
         f"# syndgen student ({settings.method}, {settings.objective})",
         "",
-        f"Fine-tuned from `{settings.student}` on syndgen data: " + ", ".join(f"`{d}`" for d in settings.data),
+        f"Fine-tuned from `{settings.student}` on syndgen data: "
+        + ", ".join(f"`{d}`" for d in settings.data),
         "",
         "| setting | value |",
         "| --- | --- |",
     ]
-    shown = ("method", "objective", "epochs", "max_steps", "lr", "rank", "alpha", "max_seq_len",
-             "batch_size", "eval_split", "mix", "seed")
+    shown = (
+        "method",
+        "objective",
+        "epochs",
+        "max_steps",
+        "lr",
+        "rank",
+        "alpha",
+        "max_seq_len",
+        "batch_size",
+        "eval_split",
+        "mix",
+        "seed",
+    )
     lines += [f"| {k} | {getattr(settings, k)} |" for k in shown]
     lines += ["", "| result | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in summary.items() if k != "files"]
@@ -38,7 +51,8 @@ def model_card(settings: TrainSettings, summary: dict[str, Any], files: list[str
         "generator: {backend: llamacpp, model: student.gguf}",
         "```",
         "",
-        "Losses and eval loss are logged to MLflow (`mlruns/` in this folder unless a tracking URI was given).",
+        "Losses and eval loss are logged to MLflow (`mlruns/` in this folder unless a tracking URI "
+        "was given).",
         "",
     ]
     return "\n".join(lines)

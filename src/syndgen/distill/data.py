@@ -92,10 +92,10 @@ def load_rows(paths: Sequence[Path], objective: Objective) -> list[dict[str, Any
 def apply_mix(rows: list[dict[str, Any]], mix: dict[str, float], seed: int) -> list[dict[str, Any]]:
     """Resample rows so each difficulty set holds its weight's share of as many rows as the sets hold.
 
-A set smaller than its share repeats its rows in turn, a larger one gives a seeded sample.
+    A set smaller than its share repeats its rows in turn, a larger one gives a seeded sample.
 
-    Rows without a ``difficulty`` are an error when a mix is asked for; a weighted set with no
-    rows is an error too (the weight could not be honoured).
+        Rows without a ``difficulty`` are an error when a mix is asked for; a weighted set with no
+        rows is an error too (the weight could not be honoured).
     """
     if not mix:
         return rows

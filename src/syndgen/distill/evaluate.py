@@ -30,7 +30,9 @@ def parse_models(spec: str) -> dict[str, str]:
     for part in spec.split(","):
         name, sep, value = part.strip().partition("=")
         if not sep or not name or not value:
-            raise ConfigError(f"--models {spec!r}: {part!r} is not NAME=SPEC", hint="e.g. base=smollm2,student=out")
+            raise ConfigError(
+                f"--models {spec!r}: {part!r} is not NAME=SPEC", hint="e.g. base=smollm2,student=out"
+            )
         models[name] = value
     return models
 
@@ -119,9 +121,7 @@ def by_task(items: list[EvalItem]) -> dict[str, list[int]]:
     return groups
 
 
-def build_report(
-    seed: int, outcomes: dict[str, list[list[bool]]], items: list[EvalItem], k: int
-) -> Report:
+def build_report(seed: int, outcomes: dict[str, list[list[bool]]], items: list[EvalItem], k: int) -> Report:
     """Scores per model and task, and the student/teacher ratio (pure)."""
     scores = [
         score(model, task, [results[i] for i in indexes], k)

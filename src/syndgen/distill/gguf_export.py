@@ -63,7 +63,9 @@ def write_gguf(model: Any, source: Path, target: Path, name: str) -> Path:
     import numpy as np
 
     if getattr(model.config, "model_type", "") != "llama":
-        raise ExportError(f"GGUF conversion supports llama-architecture students, not {model.config.model_type}")
+        raise ExportError(
+            f"GGUF conversion supports llama-architecture students, not {model.config.model_type}"
+        )
     reader = gguf.GGUFReader(source)
     arch = reader.fields["general.architecture"].contents()
     tensors = hf_tensors(model.state_dict(), model.config)

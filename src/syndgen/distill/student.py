@@ -38,7 +38,7 @@ def load_student(model: str, dtype: Any) -> tuple[Any, Any]:
             )
         kwargs, where = {}, str(folder)
     tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
-    loaded = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
+    loaded: Any = AutoModelForCausalLM.from_pretrained(where, dtype=dtype, **kwargs)
     loaded.hf_quantizer = None
     loaded.is_quantized = False
     if hasattr(loaded.config, "quantization_config"):

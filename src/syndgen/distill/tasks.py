@@ -75,14 +75,30 @@ def build_items(task_names: list[str], n: int, seed: int, prompts: PromptSet | N
             for i in range(n):
                 p = builtin.math_problem(seed, i)
                 messages = _render(prompts, "answer_math", p.question)
-                items.append(EvalItem(task="math", index=i, question=p.question, messages=messages,
-                                      check="math", reference=p.reference_answer))
+                items.append(
+                    EvalItem(
+                        task="math",
+                        index=i,
+                        question=p.question,
+                        messages=messages,
+                        check="math",
+                        reference=p.reference_answer,
+                    )
+                )
         elif name == "code":
             for i in range(n):
                 c = builtin.code_problem(seed, i)
                 messages = _render(prompts, "answer_code", c.question)
-                items.append(EvalItem(task="code", index=i, question=c.question, messages=messages,
-                                      check="code", tests=c.tests))
+                items.append(
+                    EvalItem(
+                        task="code",
+                        index=i,
+                        question=c.question,
+                        messages=messages,
+                        check="code",
+                        tests=c.tests,
+                    )
+                )
         elif name.endswith(".jsonl"):
             items.extend(_file_items(Path(name), n, prompts))
         else:

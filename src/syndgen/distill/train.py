@@ -38,7 +38,7 @@ def _dtype(settings: TrainSettings) -> Any:
 def _callbacks(tracker: Any, on_progress: Callable[[int, int, dict[str, float]], None]) -> list[Any]:
     from transformers import TrainerCallback
 
-    class Report(TrainerCallback):  # type: ignore[misc]
+    class Report(TrainerCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
             numbers = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, int | float)}
             if numbers:
@@ -82,7 +82,7 @@ def _trainer(settings: TrainSettings, model: Any, tokenizer: Any, train: Any, ev
             r=settings.rank, lora_alpha=settings.alpha, target_modules="all-linear", task_type="CAUSAL_LM"
         )
     if settings.objective == "dpo":
-        from trl import DPOConfig, DPOTrainer
+        from trl import DPOConfig, DPOTrainer  # type: ignore[attr-defined]
 
         return DPOTrainer(
             model=model,
@@ -92,7 +92,7 @@ def _trainer(settings: TrainSettings, model: Any, tokenizer: Any, train: Any, ev
             processing_class=tokenizer,
             peft_config=peft_config,
         )
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig, SFTTrainer  # type: ignore[attr-defined]
 
     return SFTTrainer(
         model=model,
@@ -115,10 +115,11 @@ def _datasets(settings: TrainSettings) -> tuple[Any, Any, int]:
 
 
 def last_checkpoint(out: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    from transformers import trainer_utils
 
+    find: Any = trainer_utils.get_last_checkpoint
     folder = out / CHECKPOINTS
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    return find(str(folder)) if folder.is_dir() else None
 
 
 def train(
@@ -162,7 +163,9 @@ def train(
         if eval_set is not None:
             metrics = trainer.evaluate()
             summary["eval_loss"] = metrics.get("eval_loss")
-            tracker.log({"final_eval_loss": float(metrics.get("eval_loss", math.nan))}, trainer.state.global_step)
+            tracker.log(
+                {"final_eval_loss": float(metrics.get("eval_loss", math.nan))}, trainer.state.global_step
+            )
         summary["files"] = write_artifacts(settings, trainer.model, tokenizer, summary)
     finally:
         tracker.close()
