@@ -122,11 +122,18 @@ def test_adapter_loads_and_changes_generations(trained: Path):
         out = model.generate(**ids, max_new_tokens=12, do_sample=False)  # type: ignore[attr-defined]
         return str(tokenizer.decode(out[0][ids["input_ids"].shape[1] :]))
 
-    before = greedy(base)
+    reply = "<think>Add the numbers.</think>\nFinal answer: 7"
+    full = tokenizer(prompt + reply, return_tensors="pt")["input_ids"]
+
+    def reply_loss(model: object) -> float:
+        with torch.no_grad():
+            return float(model(input_ids=full, labels=full).loss)  # type: ignore[operator]
+
+    before, base_loss = greedy(base), reply_loss(base)
     tuned = PeftModel.from_pretrained(base, str(trained / "adapter"))
-    after = greedy(tuned)
+    after, tuned_loss = greedy(tuned), reply_loss(tuned)
     assert after != before
-    assert "Final answer" in after or "<think>" in after
+    assert tuned_loss < base_loss  # the adapter learned the trained reply format
 
 
 def test_gguf_student_runs_as_a_llamacpp_backend(trained: Path):

@@ -112,3 +112,28 @@ def test_mix_and_split_are_seeded_and_honour_weights():
         data.parse_mix("easy=1")
     with pytest.raises(InputError, match="no messages column"):
         data.keep_columns({"prompt": []}, "sft", "f.jsonl")
+
+
+def test_train_without_the_extra_names_the_pip_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "peft" else real(name, *a)
+    )
+    data_file = tmp_path / "sft.jsonl"
+    data_file.write_text('{"messages": []}\n')
+    result = CliRunner().invoke(
+        app, ["train", str(data_file), "--student", "smollm2", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "pip install 'syndgen[train]'" in result.output and "peft" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_train_rejects_a_bad_method(tmp_path: Path):
+    result = CliRunner().invoke(
+        app,
+        ["train", str(tmp_path), "--student", "smollm2", "--out", str(tmp_path / "o"), "--method", "qlora"],
+    )
+    assert result.exit_code == 2 and "--method" in result.output
