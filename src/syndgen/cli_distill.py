@@ -50,9 +50,9 @@ def _eval_table(report: Any) -> Table:
             s.task,
             str(s.problems),
             f"{s.pass_at_1:.3f}",
-            f"[{s.pass_at_1_ci.low:.3f}, {s.pass_at_1_ci.high:.3f}]",
+            f"{s.pass_at_1_ci.low:.3f}-{s.pass_at_1_ci.high:.3f}",
             f"{s.pass_at_k:.3f} (k={s.k})",
-            f"[{s.pass_at_k_ci.low:.3f}, {s.pass_at_k_ci.high:.3f}]",
+            f"{s.pass_at_k_ci.low:.3f}-{s.pass_at_k_ci.high:.3f}",
         )
     return table
 
