@@ -155,3 +155,28 @@ def test_gguf_student_runs_as_a_llamacpp_backend(trained: Path):
     finally:
         backend.close()
     assert reply.text.strip()
+
+
+def test_dpo_objective_trains_on_preference_pairs(tmp_path: Path):
+    data = tmp_path / "dpo.jsonl"
+    with data.open("w") as fh:
+        for i in range(6):
+            p = math_problem(7, i, topic="sums", difficulty=1)
+            row = {
+                "prompt": [{"role": "user", "content": p.question}],
+                "chosen": [{"role": "assistant", "content": f"Final answer: {p.reference_answer}"}],
+                "rejected": [{"role": "assistant", "content": "I am not sure."}],
+            }
+            fh.write(json.dumps(row) + "\n")
+    out = tmp_path / "dpo-student"
+    command = [
+        sys.executable, "-m", "syndgen", "train", str(data), "--objective", "dpo", "--student", "smollm2",
+        "--out", str(out), "--max-steps", "2", "--batch-size", "2", "--max-seq-len", "64",
+        "--eval-split", "0", "--no-gguf",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["first_loss"] == pytest.approx(0.6931, abs=1e-3)  # log 2: policy == reference
+    assert summary["final_loss"] < summary["first_loss"]
+    assert (out / "adapter").is_dir() and not (out / "student.gguf").exists()
