@@ -13,6 +13,16 @@ from syndgen.cli import app
 pytestmark = pytest.mark.server
 
 
+@pytest.fixture(autouse=True)
+def online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other tests set HF_HUB_OFFLINE (read once by huggingface_hub); a push must go out."""
+    from huggingface_hub import constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "is_offline_mode", lambda: False)
+
+
 def test_push_a_student_folder_uploads_the_card_and_model_not_the_checkpoints(tmp_path: Path):
     folder = tmp_path / "student"
     (folder / "merged").mkdir(parents=True)
@@ -52,3 +62,16 @@ def test_push_a_run_folder_is_a_dataset(tmp_path: Path):
 def test_push_needs_org_slash_name(tmp_path: Path):
     result = CliRunner().invoke(app, ["push", str(tmp_path), "--repo", "noslash"])
     assert result.exit_code == 2 and "ORG/NAME" in result.output
+
+
+def test_push_in_offline_mode_says_how_to_leave_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "is_offline_mode", lambda: True)
+    with FakeHub() as hub:
+        result = CliRunner().invoke(
+            app,
+            ["push", str(tmp_path), "--repo", "acme/data", "--endpoint", hub.url],
+            env={"HF_TOKEN": "hf_x"},
+        )
+    assert result.exit_code == 3 and "unset HF_HUB_OFFLINE" in result.output

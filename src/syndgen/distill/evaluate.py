@@ -137,6 +137,9 @@ def build_report(seed: int, outcomes: dict[str, list[list[bool]]], items: list[E
 
 def plot(report: Report, path: Path) -> None:
     """Pass@1 per task, one bar per model, with the 95% intervals as error bars (PNG)."""
+    from syndgen.extras import require
+
+    require("train", "syndgen eval --plot")
     import matplotlib
 
     matplotlib.use("Agg", force=True)

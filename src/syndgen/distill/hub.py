@@ -27,7 +27,7 @@ def push(folder: Path, repo: str, endpoint: str | None, private: bool, token: st
     """Upload ``folder`` to ``repo``; returns the commit URL."""
     require("train", "syndgen push")
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
     if not folder.is_dir():
         raise InputError(f"not a folder: {folder}", hint="push a run folder or a `syndgen train` output")
@@ -44,6 +44,10 @@ def push(folder: Path, repo: str, endpoint: str | None, private: bool, token: st
             ignore_patterns=IGNORED,
             commit_message=f"syndgen push of {folder.name}",
         )
+    except OfflineModeIsEnabled:
+        raise BackendError(
+            f"push to {repo}: the Hub client is in offline mode", hint="unset HF_HUB_OFFLINE"
+        ) from None
     except HfHubHTTPError as exc:
         raise BackendError(f"push to {repo} failed: {exc}", hint="check --endpoint and the token") from None
     return str(getattr(info, "commit_url", info))
