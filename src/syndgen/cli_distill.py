@@ -61,6 +61,7 @@ def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, e
     _register_train(app, handle_errors, out_console, err_console)
     _register_eval(app, handle_errors, out_console, err_console)
     _register_push(app, handle_errors, out_console)
+    _register_loop(app, handle_errors, out_console, err_console)
 
 
 def _register_train(
@@ -202,3 +203,65 @@ def _register_push(app: typer.Typer, handle_errors: Decorator, out_console: Cons
 
         url = push(folder, repo, endpoint, private, token)
         out_console.print(f"pushed {folder} to {repo}: {url}", highlight=False, soft_wrap=True)
+
+
+def _real_steps(items: list[Any], seed: int, train_options: dict[str, Any], console: Console) -> Any:
+    from syndgen.config import load_config
+    from syndgen.distill.evaluate import answer_all, build_report, model_config
+    from syndgen.distill.loop import Steps
+    from syndgen.distill.settings import TrainSettings
+    from syndgen.distill.train import train
+    from syndgen.export.run_export import export_run
+    from syndgen.runner.run import run_pipeline
+
+    def generate(config: Path, overrides: dict[str, Any], run_dir: Path) -> None:
+        console.print(f"generating {run_dir}", highlight=False)
+        run_pipeline(load_config(config, overrides), run_dir)
+        export_run(run_dir)
+
+    def train_step(runs: list[Path], student_dir: Path) -> None:
+        console.print(f"training {student_dir}", highlight=False)
+        settings = {**train_options, "data": [str(r) for r in runs], "out": str(student_dir)}
+        train(TrainSettings.model_validate(settings), lambda step, total, logs: None)
+
+    def evaluate(models: dict[str, str]) -> tuple[Any, dict[str, list[list[bool]]]]:
+        settings = {"max_tokens": 256, "n_ctx": 2048}
+        outcomes = {
+            name: answer_all(model_config(spec, settings), items, 1, seed) for name, spec in models.items()
+        }
+        return build_report(seed, outcomes, items, 1), outcomes
+
+    return Steps(generate=generate, train=train_step, evaluate=evaluate)
+
+
+def _register_loop(
+    app: typer.Typer, handle_errors: Decorator, out_console: Console, err_console: Console
+) -> None:
+    @app.command("loop")
+    @handle_errors
+    def loop_cmd(
+        config: Annotated[Path, typer.Argument(help="run config (a math or code kind)")],
+        out: Annotated[Path, typer.Option(help="output folder: round-N/run and round-N/student")],
+        rounds: Annotated[int, typer.Option(min=1)] = 2,
+        student: Annotated[str, typer.Option(help="the base student")] = "smollm2",
+        seed: Annotated[int, typer.Option(help="the first round's generation seed")] = 1,
+        tasks: Annotated[str, typer.Option(help="eval tasks")] = "math",
+        n: Annotated[int, typer.Option(min=1, help="held-out problems per task")] = 50,
+        eval_seed: Annotated[int, typer.Option()] = 1000,
+        max_steps: Annotated[int, typer.Option()] = -1,
+        epochs: Annotated[float, typer.Option()] = 1.0,
+    ) -> None:
+        """Generate, train, evaluate, and generate again aimed at the topics the student fails."""
+        from syndgen.distill.loop import run_loop
+        from syndgen.distill.tasks import build_items
+
+        items = build_items([t.strip() for t in tasks.split(",") if t.strip()], n, eval_seed)
+        options = {"student": student, "max_steps": max_steps, "epochs": epochs, "eval_split": 0.0}
+        steps = _real_steps(items, eval_seed, options, err_console)
+
+        def show(result: Any) -> None:
+            aimed = ", ".join(result.topics) or "the config's topics"
+            out_console.print(f"round {result.round} (aimed at {aimed})", highlight=False)
+            out_console.print(_eval_table(result.report))
+
+        run_loop(config, rounds, seed, student, out, items, steps, show)

@@ -32,6 +32,7 @@ class EvalItem(BaseModel):
     question: str
     messages: tuple[Message, ...]
     check: Check
+    topic: str = ""
     reference: str = ""
     tests: str = ""
 
@@ -82,6 +83,7 @@ def build_items(task_names: list[str], n: int, seed: int, prompts: PromptSet | N
                         question=p.question,
                         messages=messages,
                         check="math",
+                        topic=p.topic,
                         reference=p.reference_answer,
                     )
                 )
@@ -96,6 +98,7 @@ def build_items(task_names: list[str], n: int, seed: int, prompts: PromptSet | N
                         question=c.question,
                         messages=messages,
                         check="code",
+                        topic=c.topic,
                         tests=c.tests,
                     )
                 )
