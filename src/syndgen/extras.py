@@ -4,9 +4,10 @@ The default install runs the demo (embedded model, critic, dedup, exports). Docu
 needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); ``syndgen validate`` the
 ``validate`` extra (scikit-learn, MAUVE, prdc, SDMetrics, pandas, matplotlib); DP tabular
 synthesis and the k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, pandas,
-scikit-learn). :func:`require` checks for an extra's packages without importing them and,
-when one is missing, raises one clear error that names the pip command; ``all`` installs
-every extra.
+scikit-learn); ``syndgen train``, ``syndgen push`` and ``syndgen eval --plot`` need ``train``
+(torch, transformers, peft, TRL, MLflow, gguf, the Hub client). :func:`require` checks for an
+extra's packages without importing them and, when one is missing, raises one clear error that
+names the pip command; ``all`` installs every extra.
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ EXTRAS: dict[str, dict[str, str]] = {
         "polars": "polars",
         "pandas": "pandas",
         "sklearn": "scikit-learn",
+    },
+    "train": {
+        "torch": "torch==2.13.0",
+        "transformers": "transformers",
+        "peft": "peft",
+        "trl": "trl",
+        "mlflow": "mlflow-skinny",
+        "gguf": "gguf",
+        "datasets": "datasets",
+        "huggingface_hub": "huggingface_hub",
     },
 }
 """extra -> {importable module: the PyPI package that provides it}."""
