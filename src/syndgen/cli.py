@@ -26,14 +26,13 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from syndgen import cli_critic, cli_distill, cli_templates
-from syndgen import prompts as prompt_lib
+from syndgen import cli_critic, cli_distill, cli_prompts, cli_templates
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.cli_tabular import register as register_tabular
 from syndgen.cli_validate import validate_cmd
 from syndgen.config import RunConfig, load_config, parse_set_option
-from syndgen.errors import InputError, SyndgenError
+from syndgen.errors import SyndgenError
 from syndgen.export.run_export import export_run
 from syndgen.records import SeedOutcome
 from syndgen.runner.run import RunResult, run_pipeline
@@ -54,8 +53,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-prompts_app = typer.Typer(help="List and preview the prompt templates.", no_args_is_help=True)
-app.add_typer(prompts_app, name="prompts")
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -331,43 +328,7 @@ def config_cmd(
 app.command("validate")(handle_errors(validate_cmd))
 
 
-@prompts_app.command("list")
-@handle_errors
-def prompts_list() -> None:
-    """List the prompt templates."""
-    for name in prompt_lib.names():
-        out_console.print(name)
-
-
-@prompts_app.command("show")
-@handle_errors
-def prompts_show(
-    name: Annotated[str, typer.Argument(help="template name (see: syndgen prompts list)")],
-    config: Annotated[Path | None, typer.Option(help="config whose prompt overrides apply")] = None,
-    raw: Annotated[bool, typer.Option(help="print the template source, not a rendered preview")] = False,
-    grammar: Annotated[
-        bool, typer.Option(help="print the grammar (GBNF) that shapes this prompt's reply")
-    ] = False,
-) -> None:
-    """Preview a prompt template rendered with example values."""
-    overrides = load_config(config).prompts if config else {}
-    prompt_set = prompt_lib.PromptSet(overrides)
-    if grammar:
-        source = prompt_set.grammar_source(name)
-        if source is None:
-            raise InputError(
-                f"prompt '{name}' has no grammar", hint=f"these do: {', '.join(prompt_lib.grammar_names())}"
-            )
-        sys.stdout.write(source)
-        return
-    if raw:
-        sys.stdout.write(prompt_set.source(name))
-        return
-    for message in prompt_set.render(name, **prompt_lib.EXAMPLES.get(name, {})):
-        out_console.rule(f"[bold]{message.role}")
-        out_console.print(message.content, markup=False, highlight=False)
-
-
+cli_prompts.register(app, handle_errors, out_console)
 cli_critic.register(app, handle_errors, out_console, err_console)
 cli_templates.register(app, handle_errors, out_console, err_console, _execute)
 cli_distill.register(app, handle_errors, out_console, err_console)
