@@ -8,6 +8,7 @@ Questions are unique per seed, answers carry a reasoning trace, verdicts are val
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Literal
 
@@ -15,6 +16,7 @@ from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse
 from syndgen.backends.common import ModelSettings
+from syndgen.backends.stream import open_stream
 from syndgen.records import Usage
 
 
@@ -128,6 +130,12 @@ class DryRunBackend:
         if self.config.latency_s:
             time.sleep(self.config.latency_s)
         text = respond(request, self.config.score)
+        fmt = request.response_format
+        stream = open_stream(self.config.model, fmt.kind if fmt else None, request.seed)
+        if stream is not None:  # word by word, as a model would decode them
+            for word in re.findall(r"\S+\s*|\s+", text):
+                stream.raw(word)
+            stream.close()
         return ChatResponse(
             text=text,
             usage=Usage(
