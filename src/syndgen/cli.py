@@ -26,7 +26,7 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from syndgen import cli_critic
+from syndgen import cli_critic, cli_serve
 from syndgen import prompts as prompt_lib
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
@@ -365,6 +365,7 @@ def prompts_show(
 
 
 cli_critic.register(app, handle_errors, out_console, err_console)
+cli_serve.register(app, handle_errors, out_console, err_console)
 register_tabular(app, handle_errors)
 
 

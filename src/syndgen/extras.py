@@ -4,7 +4,8 @@ The default install runs the demo (embedded model, critic, dedup, exports). Docu
 needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); ``syndgen validate`` the
 ``validate`` extra (scikit-learn, MAUVE, prdc, SDMetrics, pandas, matplotlib); DP tabular
 synthesis and the k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, pandas,
-scikit-learn). :func:`require` checks for an extra's packages without importing them and,
+scikit-learn); ``syndgen serve`` needs ``serve`` (FastAPI, uvicorn). :func:`require` checks
+for an extra's packages without importing them and,
 when one is missing, raises one clear error that names the pip command; ``all`` installs
 every extra.
 """
@@ -32,6 +33,7 @@ EXTRAS: dict[str, dict[str, str]] = {
         "pandas": "pandas",
         "sklearn": "scikit-learn",
     },
+    "serve": {"fastapi": "fastapi", "uvicorn": "uvicorn"},
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 
