@@ -45,8 +45,8 @@ _EXPORTS = {
 
 __all__ = [
     "Attempt",
-    "Client",
     "BackendError",
+    "Client",
     "ConfigError",
     "InputError",
     "ParseError",

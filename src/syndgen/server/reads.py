@@ -59,7 +59,8 @@ def samples(
     run_dir: Path, *, limit: int, offset: int, topic: str | None, min_score: int | None, q: str | None
 ) -> dict[str, Any]:
     limit, offset = _page(limit, offset)
-    where, args = ["1=1"], []
+    where: list[str] = ["1=1"]
+    args: list[Any] = []
     if topic is not None:
         where.append("o.topic = ?")
         args.append(topic)
@@ -102,7 +103,8 @@ def rejections(
     run_dir: Path, *, limit: int, offset: int, stage: str | None, reason: str | None
 ) -> dict[str, Any]:
     limit, offset = _page(limit, offset)
-    where, args = ["1=1"], []
+    where: list[str] = ["1=1"]
+    args: list[Any] = []
     for column, value in (("stage", stage), ("reason", reason)):
         if value is not None:
             where.append(f"{column} = ?")
