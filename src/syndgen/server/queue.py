@@ -32,7 +32,13 @@ from syndgen.server.settings import ServerSettings
 
 TICK_S = 0.05
 STOP_WAIT_S = 10.0
-_PRELOAD = ["syndgen.server.worker", "syndgen.runner.run", "syndgen.export.run_export"]
+_PRELOAD = [
+    "syndgen.server.worker",
+    "syndgen.runner.run",
+    "syndgen.export.run_export",
+    # imported by every run (the report and dedup); loaded once here, not once per job
+    "sentence_transformers",
+]
 
 
 class JobNotFound(LookupError):
