@@ -110,12 +110,8 @@ class LlamaEngine:
     # ------------------------------------------------------------------ requests
 
     def submit(
-        self,
-        prompt: list[int],
-        params: SamplingParams,
-        on_piece: Callable[[bytes], None] | None = None,
+        self, prompt: list[int], params: SamplingParams, on_piece: Callable[[bytes], None] | None = None
     ) -> Future[Generation]:
-        """Queue a generation; ``on_piece`` (optional) is told each token's bytes as decoded."""
         future: Future[Generation] = Future()
         if len(prompt) + params.max_tokens > self.n_ctx:
             future.set_exception(
