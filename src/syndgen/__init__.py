@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "Client": "syndgen.client",
     "default_out": "syndgen.api",
     "export_run": "syndgen.api",
     "generate": "syndgen.api",
@@ -45,6 +46,7 @@ _EXPORTS = {
 __all__ = [
     "Attempt",
     "BackendError",
+    "Client",
     "ConfigError",
     "InputError",
     "ParseError",
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
         tabular_sample,
         validate,
     )
+    from syndgen.client import Client
     from syndgen.config import RunConfig, load_config
     from syndgen.errors import BackendError, ConfigError, InputError, ParseError, SyndgenError
     from syndgen.reasoning import ReasoningSplit, reasoning_from_message, split_reasoning

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse
 from syndgen.backends.common import ModelSettings
+from syndgen.backends.stream import open_stream
 from syndgen.records import Usage
 
 
@@ -163,6 +164,12 @@ class DryRunBackend:
         if self.config.latency_s:
             time.sleep(self.config.latency_s)
         text = respond(request, self.config.score)
+        fmt = request.response_format
+        stream = open_stream(self.config.model, fmt.kind if fmt else None, request.seed)
+        if stream is not None:  # word by word, as a model would decode them
+            for word in re.findall(r"\S+\s*|\s+", text):
+                stream.raw(word)
+            stream.close()
         return ChatResponse(
             text=text,
             usage=Usage(

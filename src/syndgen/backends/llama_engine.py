@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,7 +109,9 @@ class LlamaEngine:
 
     # ------------------------------------------------------------------ requests
 
-    def submit(self, prompt: list[int], params: SamplingParams) -> Future[Generation]:
+    def submit(
+        self, prompt: list[int], params: SamplingParams, on_piece: Callable[[bytes], None] | None = None
+    ) -> Future[Generation]:
         future: Future[Generation] = Future()
         if len(prompt) + params.max_tokens > self.n_ctx:
             future.set_exception(
@@ -128,7 +130,7 @@ class LlamaEngine:
             if self._refusing:
                 future.set_exception(Cancelled("the request was cancelled"))
                 return future
-            self._incoming.append(Request(prompt=prompt, params=params, future=future))
+            self._incoming.append(Request(prompt=prompt, params=params, future=future, on_piece=on_piece))
             self._cond.notify()
         return future
 
@@ -366,6 +368,8 @@ class LlamaEngine:
         slot.generated.append(token)
         piece = self.vocab.piece(token)
         slot.pieces.append(piece)
+        if request.on_piece is not None:
+            request.on_piece(piece)
         if params.max_reasoning_tokens is not None:
             slot.track_think()
             if slot.in_think and slot.think_tokens > params.max_reasoning_tokens:

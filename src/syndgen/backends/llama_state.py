@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,8 @@ class Request:
     params: SamplingParams
     future: Future[Generation]
     submitted: float = field(default_factory=time.perf_counter)
+    on_piece: Callable[[bytes], None] | None = None
+    """Told each decoded token's bytes (token streaming); observes only."""
 
 
 @dataclass

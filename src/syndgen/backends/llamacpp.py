@@ -28,6 +28,7 @@ from syndgen.backends.common import ModelSettings
 from syndgen.backends.gguf_header import check_gguf
 from syndgen.backends.llama_engine import LlamaEngine
 from syndgen.backends.llama_sampling import SamplingParams
+from syndgen.backends.stream import open_stream
 from syndgen.errors import ConfigError, InputError, MissingExtraError
 from syndgen.records import Usage
 
@@ -264,7 +265,12 @@ class LlamaCppBackend:
 
     def chat(self, request: ChatRequest) -> ChatResponse:
         text, tokens = self._prompt(request)
-        result = self.engine.submit(tokens, sampling_for(request, self.config)).result()
+        fmt = request.response_format
+        stream = open_stream(self._model_id, fmt.kind if fmt else None, request.seed)
+        on_piece = stream.raw_bytes if stream is not None else None
+        result = self.engine.submit(tokens, sampling_for(request, self.config), on_piece).result()
+        if stream is not None:
+            stream.close()
         self._exchanges.remember(text + result.text, [*tokens, *result.tokens])
         return ChatResponse(
             text=result.text,

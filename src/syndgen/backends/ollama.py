@@ -25,6 +25,7 @@ from syndgen.backends.common import (
     Retrier,
     malformed,
 )
+from syndgen.backends.stream import TokenStream, open_stream
 from syndgen.errors import MissingExtraError
 from syndgen.faults import FaultCounter
 from syndgen.records import Usage
@@ -106,6 +107,33 @@ def parse_response(raw: Mapping[str, Any], model_id: str, latency_s: float) -> C
         finish_reason=raw.get("done_reason"),
         latency_s=latency_s,
     )
+
+
+def merge_chunks(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The streamed ``/api/chat`` chunks as the one reply ``stream: False`` would give (pure)."""
+    content, thinking = [], []
+    merged: dict[str, Any] = {}
+    for chunk in chunks:
+        message = chunk.get("message")
+        if isinstance(message, Mapping):
+            content.append(message.get("content") or "")
+            thinking.append(message.get("thinking") or "")
+        merged.update({k: v for k, v in chunk.items() if k != "message" and v is not None})
+    merged["message"] = {"role": "assistant", "content": "".join(content), "thinking": "".join(thinking)}
+    return merged
+
+
+async def _streamed(client: Any, kwargs: dict[str, Any], stream: TokenStream) -> dict[str, Any]:
+    """Call ``/api/chat`` streaming, reporting the thinking and content deltas apart."""
+    chunks: list[Mapping[str, Any]] = []
+    async for part in await client.chat(**{**kwargs, "stream": True}):
+        chunk = part.model_dump() if hasattr(part, "model_dump") else dict(part)
+        message = chunk.get("message") or {}
+        stream.emit("reasoning", message.get("thinking") or "")
+        stream.raw(message.get("content") or "")
+        chunks.append(chunk)
+    stream.close()
+    return merge_chunks(chunks)
 
 
 def translate_error(exc: Exception, config: Config, host: str) -> BackendFault:
@@ -209,9 +237,17 @@ class OllamaBackend:
         import ollama
 
         kwargs = build_kwargs(request, self.config, self._think)
+        fmt = request.response_format
+        stream = open_stream(self.model_id, fmt.kind if fmt else None, request.seed)
         start = time.perf_counter()
         try:
             async with self._aloop.semaphore:
+                if stream is not None:
+                    return parse_response(
+                        await _streamed(self._client, kwargs, stream),
+                        self.model_id,
+                        time.perf_counter() - start,
+                    )
                 raw = await self._client.chat(**kwargs)
         except ollama.ResponseError as exc:
             if self.config.think is None and kwargs.get("think") and _is_no_thinking(exc):

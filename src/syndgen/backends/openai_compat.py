@@ -29,6 +29,7 @@ from syndgen.backends.common import (
     malformed,
     retry_after_s,
 )
+from syndgen.backends.stream import TokenStream, open_stream
 from syndgen.errors import ConfigError, MissingExtraError
 from syndgen.faults import FaultCounter
 from syndgen.records import Usage
@@ -178,6 +179,45 @@ def parse_completion(raw: Mapping[str, Any], model_id: str, latency_s: float) ->
     )
 
 
+_REASONING_KEYS = ("reasoning_content", "reasoning")
+
+
+def delta_parts(chunk: Mapping[str, Any]) -> tuple[str, str]:
+    """A streamed chunk's (reasoning, content) deltas (pure)."""
+    choices = chunk.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        return "", ""
+    delta = choices[0].get("delta")
+    if not isinstance(delta, Mapping):
+        return "", ""
+    reasoning = next((v for k in _REASONING_KEYS if isinstance(v := delta.get(k), str) and v), "")
+    content = delta.get("content")
+    return reasoning, content if isinstance(content, str) else ""
+
+
+def assemble_completion(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Streamed chunks as the one chat completion a non-streaming call returns (pure)."""
+    reasoning, content = [], []
+    finish: str | None = None
+    model: Any = None
+    usage: Any = None
+    for chunk in chunks:
+        r, c = delta_parts(chunk)
+        reasoning.append(r)
+        content.append(c)
+        choices = chunk.get("choices") or []
+        if choices and isinstance(choices[0], Mapping) and choices[0].get("finish_reason"):
+            finish = choices[0]["finish_reason"]
+        model = chunk.get("model") or model
+        usage = chunk.get("usage") or usage
+    message = {"role": "assistant", "content": "".join(content), "reasoning_content": "".join(reasoning)}
+    return {
+        "model": model,
+        "choices": [{"message": message, "finish_reason": finish}],
+        "usage": usage,
+    }
+
+
 def translate_error(exc: Exception, config: Config, base_url: str) -> BackendFault:
     """Map the openai client's exceptions to a :class:`BackendFault` with the fix (pure).
 
@@ -300,19 +340,39 @@ class OpenAIBackend:
         """Requests sent and faults met, by kind, since this backend was created."""
         return self._faults.snapshot()
 
-    async def _send(self, kwargs: dict[str, Any]) -> ChatResponse:
+    async def _streamed(self, kwargs: dict[str, Any], stream: TokenStream) -> ChatResponse:
+        start = time.perf_counter()
+        chunks: list[Mapping[str, Any]] = []
+        async with self._aloop.semaphore:
+            parts = await self._client.chat.completions.create(
+                **kwargs, stream=True, stream_options={"include_usage": True}
+            )
+            async for part in parts:
+                chunk = part.model_dump()
+                reasoning, content = delta_parts(chunk)
+                stream.emit("reasoning", reasoning)
+                stream.raw(content)
+                chunks.append(chunk)
+        stream.close()
+        return parse_completion(assemble_completion(chunks), self.model_id, time.perf_counter() - start)
+
+    async def _send(self, kwargs: dict[str, Any], stream: TokenStream | None = None) -> ChatResponse:
+        if stream is not None:
+            return await self._streamed(kwargs, stream)
         start = time.perf_counter()
         async with self._aloop.semaphore:
             raw = await self._client.chat.completions.with_raw_response.create(**kwargs)
         return parse_body(raw.content, self.model_id, time.perf_counter() - start, self.base_url)
 
-    async def _chat(self, kwargs: dict[str, Any]) -> ChatResponse:
+    async def _chat(self, kwargs: dict[str, Any], stream: TokenStream | None) -> ChatResponse:
         return await self._retrier.run(
-            lambda: self._send(kwargs), lambda exc: translate_error(exc, self.config, self.base_url)
+            lambda: self._send(kwargs, stream), lambda exc: translate_error(exc, self.config, self.base_url)
         )
 
     def chat(self, request: ChatRequest) -> ChatResponse:
-        return self._aloop.run(self._chat(build_kwargs(request, self.config)))
+        fmt = request.response_format
+        stream = open_stream(self.model_id, fmt.kind if fmt else None, request.seed)
+        return self._aloop.run(self._chat(build_kwargs(request, self.config), stream))
 
     def cancel_all(self) -> None:
         """Drop the requests in flight (they fail as cancelled) until :meth:`reopen`."""

@@ -118,23 +118,30 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if path.is_dir():
         raise InputError(f"config path is a folder, not a file: {path}")
     try:
-        data = _load_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
     except OSError as exc:
         raise InputError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    return parse_yaml_text(text, str(path))
+
+
+def parse_yaml_text(text: str, source: str) -> dict[str, Any]:
+    """A config's YAML (or JSON) text as a mapping; errors name ``source`` in one line."""
+    try:
+        data = _load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
     if data is None:
         raise ConfigError(
-            f"config {path} is empty",
+            f"config {source} is empty",
             hint="write at least one key, e.g. count: 10; `syndgen config` prints every key with its default",
         )
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(data).__name__}")
+        raise ConfigError(f"{source}: the top level must be a mapping of keys, got {type(data).__name__}")
     return data
 
 
@@ -194,8 +201,14 @@ def check_config(config: RunConfig) -> None:
 
 def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> RunConfig:
     data = read_yaml(path) if path is not None else {}
+    return load_config_data(data, overrides, source=str(path) if path else "config")
+
+
+def load_config_data(
+    data: dict[str, Any], overrides: dict[str, Any] | None = None, *, source: str = "config"
+) -> RunConfig:
+    """Validate config data as :func:`load_config` does a file (the same one-line errors)."""
     data = apply_overrides(data, overrides or {})
-    source = str(path) if path else "config"
     config = parse_config(data, source=source)
     try:
         check_config(config)
