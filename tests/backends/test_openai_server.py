@@ -145,3 +145,27 @@ def test_cli_reports_unreachable_server_in_one_line(tmp_path: Path):
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "cannot reach the server at http://127.0.0.1:" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_streamed_tokens_arrive_as_decoded_and_add_up_to_the_reply(llama_server: Server):
+    from syndgen.backends import stream
+
+    deltas: list[stream.TokenDelta] = []
+    stream.set_listener(deltas.append)
+    try:
+        resp = backend_for(llama_server).chat(
+            ChatRequest(
+                messages=(Message(role="user", content="Count from one to five in words."),),
+                max_tokens=24,
+                temperature=0.0,
+                seed=1,
+            )
+        )
+    finally:
+        stream.set_listener(None)
+    assert len(deltas) > 1, "the reply came in one piece, not as a stream"
+    assert {d.stream for d in deltas} == {deltas[0].stream}
+    assert {d.model for d in deltas} == {"smollm2-server"}
+    streamed = "".join(d.text for d in deltas if d.channel == "answer")
+    assert streamed.strip() and streamed.strip() == resp.text.strip()
+    assert resp.usage.completion_tokens > 0

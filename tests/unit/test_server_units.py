@@ -85,6 +85,17 @@ def test_openai_chunks_assemble_into_a_completion() -> None:
     assert response.finish_reason == "stop" and response.usage.completion_tokens == 4
 
 
+def test_a_stream_without_usage_counts_its_text_chunks_as_completion_tokens() -> None:
+    chunks = [
+        {"model": "x", "choices": [{"delta": {"role": "assistant"}}]},
+        {"model": "x", "choices": [{"delta": {"content": "an"}}]},
+        {"model": "x", "choices": [{"delta": {"content": "swer"}, "finish_reason": "length"}]},
+    ]
+    response = parse_completion(assemble_completion(chunks), "x", 0.1)
+    assert response.text == "answer"
+    assert (response.usage.prompt_tokens, response.usage.completion_tokens) == (0, 2)
+
+
 def test_confine_resolves_inside_the_allowed_folders(tmp_path: Path) -> None:
     root = (tmp_path / "inputs").resolve()
     root.mkdir()

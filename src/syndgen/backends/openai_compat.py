@@ -196,13 +196,20 @@ def delta_parts(chunk: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def assemble_completion(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Streamed chunks as the one chat completion a non-streaming call returns (pure)."""
+    """Streamed chunks as the one chat completion a non-streaming call returns (pure).
+
+    A server that sends no usage chunk on a stream (llama.cpp's Python server ignores
+    ``stream_options``) gets its completion tokens counted as the chunks that carried text (these
+    servers send one a token) and zero prompt tokens, rather than a usage of nothing.
+    """
     reasoning, content = [], []
+    pieces = 0
     finish: str | None = None
     model: Any = None
     usage: Any = None
     for chunk in chunks:
         r, c = delta_parts(chunk)
+        pieces += bool(r or c)
         reasoning.append(r)
         content.append(c)
         choices = chunk.get("choices") or []
@@ -211,6 +218,8 @@ def assemble_completion(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
         model = chunk.get("model") or model
         usage = chunk.get("usage") or usage
     message = {"role": "assistant", "content": "".join(content), "reasoning_content": "".join(reasoning)}
+    if not usage:
+        usage = {"prompt_tokens": 0, "completion_tokens": pieces, "total_tokens": pieces}
     return {
         "model": model,
         "choices": [{"message": message, "finish_reason": finish}],
