@@ -55,6 +55,36 @@ def _open(run_dir: Path) -> RunStore | None:
     return RunStore.open_existing(run_dir)
 
 
+def _paged(
+    run_dir: Path,
+    keys: tuple[str, ...],
+    select: str,
+    sql_from: str,
+    order: str,
+    args: list[Any],
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """One page of ``SELECT select sql_from`` ordered by ``order``, with the total count; the
+    rows as objects keyed by ``keys`` (an empty page before the run has a store)."""
+    store = _open(run_dir)
+    if store is None:
+        return {"total": 0, "offset": offset, "limit": limit, "items": []}
+    try:
+        total = store.scalar("SELECT COUNT(*)" + sql_from, *args)
+        rows = store.rows(
+            f"SELECT {select}{sql_from} ORDER BY {order} LIMIT ? OFFSET ?", *args, limit, offset
+        )
+    finally:
+        store.close()
+    return {
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "items": [dict(zip(keys, r, strict=True)) for r in rows],
+    }
+
+
 def samples(
     run_dir: Path, *, limit: int, offset: int, topic: str | None, min_score: int | None, q: str | None
 ) -> dict[str, Any]:
@@ -75,28 +105,9 @@ def samples(
         " JOIN attempts a ON a.seed_index = s.seed_index AND a.attempt_no = s.attempt_no"
         " WHERE " + " AND ".join(where)
     )
-    store = _open(run_dir)
-    if store is None:
-        return {"total": 0, "offset": offset, "limit": limit, "items": []}
-    try:
-        total = store.scalar("SELECT COUNT(*)" + sql_from, *args)
-        rows = store.rows(
-            "SELECT s.seed_index, o.topic, o.question, a.reasoning, a.answer, s.score, a.model"
-            + sql_from
-            + " ORDER BY s.seed_index LIMIT ? OFFSET ?",
-            *args,
-            limit,
-            offset,
-        )
-    finally:
-        store.close()
     keys = ("seed_index", "topic", "question", "reasoning", "answer", "score", "model")
-    return {
-        "total": total,
-        "offset": offset,
-        "limit": limit,
-        "items": [dict(zip(keys, r, strict=True)) for r in rows],
-    }
+    select = "s.seed_index, o.topic, o.question, a.reasoning, a.answer, s.score, a.model"
+    return _paged(run_dir, keys, select, sql_from, "s.seed_index", args, limit, offset)
 
 
 def rejections(
@@ -110,25 +121,5 @@ def rejections(
             where.append(f"{column} = ?")
             args.append(value)
     sql_from = " FROM rejections WHERE " + " AND ".join(where)
-    store = _open(run_dir)
-    if store is None:
-        return {"total": 0, "offset": offset, "limit": limit, "items": []}
-    try:
-        total = store.scalar("SELECT COUNT(*)" + sql_from, *args)
-        rows = store.rows(
-            "SELECT id, seed_index, attempt_no, stage, reason, detail"
-            + sql_from
-            + " ORDER BY id LIMIT ? OFFSET ?",
-            *args,
-            limit,
-            offset,
-        )
-    finally:
-        store.close()
     keys = ("id", "seed_index", "attempt_no", "stage", "reason", "detail")
-    return {
-        "total": total,
-        "offset": offset,
-        "limit": limit,
-        "items": [dict(zip(keys, r, strict=True)) for r in rows],
-    }
+    return _paged(run_dir, keys, ", ".join(keys), sql_from, "id", args, limit, offset)

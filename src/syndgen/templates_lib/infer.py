@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from syndgen.errors import InputError
+from syndgen.jsonl import read_jsonl
 
 MAX_AXIS_VALUES = 8
 FEW_SHOT = 3
@@ -35,17 +36,7 @@ def read_examples(path: Path) -> list[dict[str, Any]]:
     """The JSON objects of a JSONL file; a line that is not one is one error naming it."""
     if not path.is_file():
         raise InputError(f"examples file not found: {path}")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {number}: not JSON ({exc.msg})") from None
-        if not isinstance(value, dict):
-            raise InputError(f"{path} line {number}: a record must be a JSON object")
-        rows.append(value)
+    rows = read_jsonl(path, encoding="utf-8")
     if len(rows) < 2:
         raise InputError(f"{path}: needs at least 2 example records, found {len(rows)}")
     return rows
