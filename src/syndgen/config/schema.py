@@ -28,6 +28,7 @@ from pydantic import (
 
 from syndgen.backends import dryrun, llamacpp, ollama, openai_compat
 from syndgen.backends.registry import backend_module, backend_names
+from syndgen.config_privacy import PrivacyConfig
 from syndgen.config_sections import (
     AxisConfig,
     CoverageConfig,
@@ -308,6 +309,9 @@ class RunConfig(_Strict):
     validation: ValidationConfig = Field(
         default=ValidationConfig(), description="compare the exported data with real data (syndgen validate)"
     )
+    privacy: PrivacyConfig = Field(
+        default=PrivacyConfig(), description="PII redaction, leakage and decontamination checks"
+    )
 
     @property
     def attempt_cap(self) -> int:
@@ -323,6 +327,8 @@ class RunConfig(_Strict):
         data = self.public_dict()
         for key in ("count", "max_attempts", "attempts_per_sample", "workers", "export", "validation"):
             data.pop(key, None)
+        if self.privacy == PrivacyConfig():
+            data.pop("privacy", None)
         for side in ("generator", "critic"):
             if isinstance(data.get(side), dict):
                 data[side].pop("timeout_s", None)
