@@ -6,12 +6,13 @@ import sqlite3
 import pytest
 
 from fakes import FakeBackend, scripted, stage_of
-from syndgen.config import RunConfig, parse_config
+from syndgen.config import RunConfig, load_config, parse_config
 from syndgen.errors import ConfigError
 from syndgen.export.formats import is_valid
 from syndgen.kinds.base import check_supported, resolve_kind
 from syndgen.kpis import compute_kpis
 from syndgen.records import Attempt, Check, Question, Sample, Seed, Verdict
+from syndgen.rundir import CONFIG_NAME, _write_config
 from syndgen.runner.build import build_context
 from syndgen.runner.run import run_pipeline
 from syndgen.store import RunStore
@@ -120,6 +121,24 @@ def test_a_config_asking_for_what_its_kind_does_not_do_is_refused(kind, extra, n
     with pytest.raises(ConfigError):
         run_pipeline(config, tmp_path / "never")
     assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize("kind", ["qa", "math", "code", "conversation"])
+def test_a_run_folders_config_yaml_loads_back_for_every_kind(kind, tmp_path):
+    """config.yaml spells out every default; rerunning from it must not trip the kind check."""
+    config = parse_config({"task": {"kind": kind}, "count": 2})
+    _write_config(tmp_path, config)
+    again = load_config(tmp_path / CONFIG_NAME)
+    check_supported(again, resolve_kind(kind))
+    assert again.config_hash() == config.config_hash()
+    # a non-default value the kind does not read is still refused
+    (tmp_path / "bad.yaml").write_text(
+        (tmp_path / CONFIG_NAME).read_text().replace("trim_truncated: false", "trim_truncated: true")
+        if kind != "conversation"
+        else "task: {kind: conversation, difficulty: [2, 3]}\n"
+    )
+    with pytest.raises(ConfigError, match="does not read it"):
+        check_supported(load_config(tmp_path / "bad.yaml"), resolve_kind(kind))
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,14 @@ def check_supported(config: RunConfig, kind: Kind) -> None:
             where = f" (kinds that do: {', '.join(able)})" if able else ""
             raise ConfigError(f"{key} is set but task.kind '{kind.name}' does not support it{where}")
     allowed = COMMON_TASK_OPTIONS | kind.task_options
-    for key in sorted(config.task.model_fields_set - allowed):
+    task = config.task
+    # A run folder's config.yaml spells out every default, so only a changed value is refused.
+    changed = {
+        k
+        for k in task.model_fields_set
+        if getattr(task, k) != type(task).model_fields[k].get_default(call_default_factory=True)
+    }
+    for key in sorted(changed - allowed):
         raise ConfigError(
             f"task.{key} is set but task.kind '{kind.name}' does not read it",
             hint=f"remove task.{key}, or choose a kind that uses it",
