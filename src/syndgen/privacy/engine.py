@@ -46,14 +46,24 @@ def load_model(with_ner: bool) -> Any:
     return module.load(disable=disable)
 
 
+_UNUSED_LABELS = (
+    "CARDINAL", "DATE", "EVENT", "FAC", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "PERCENT",
+    "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
+)
+"""spaCy's labels that name no PII type syndgen reports (dates of birth have their own recognizer)."""
+
+
 def _engine_class() -> Any:
-    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
     class PreloadedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
         """Presidio's spaCy engine over a model that is already loaded."""
 
         def __init__(self, nlp: Any) -> None:
-            super().__init__(models=[{"lang_code": "en", "model_name": MODEL_PACKAGE}])
+            super().__init__(
+                models=[{"lang_code": "en", "model_name": MODEL_PACKAGE}],
+                ner_model_configuration=NerModelConfiguration(labels_to_ignore=_UNUSED_LABELS),
+            )
             self._preloaded = nlp
 
         def load(self) -> None:

@@ -29,6 +29,8 @@ def file_kind(path: Path) -> str:
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Every row of ``path``; a missing, unreadable or malformed file is one InputError."""
     file_kind(path)
+    if not path.exists():
+        raise InputError(f"file not found: {path}")
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a file")
     try:
@@ -72,4 +74,5 @@ def write_records(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp.is_file():
+            tmp.unlink()

@@ -75,7 +75,7 @@ class PiiStage:
                 self.dropped["examples"] = self.dropped.get("examples", 0) + 1
                 continue
             kept.append(new)
-        if not kept:
+        if rows and not kept:
             raise ConfigError("privacy.pii mode drop left no example row without PII")
         return kept
 
