@@ -51,7 +51,7 @@ def pii_options(mode: str, entities: str | None, threshold: float, key_file: Pat
         chosen = check_entities(entities.split(",")) if entities else None
         return PiiConfig(
             enabled=True,
-            mode=mode,  # type: ignore[arg-type]
+            mode=mode,
             score_threshold=threshold,
             key_file=str(key_file) if key_file else None,
             **({"entities": chosen} if chosen else {}),
@@ -103,20 +103,29 @@ def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, e
     @handle_errors
     def redact(
         source: Annotated[Path, typer.Argument(metavar="IN", help="a JSONL, CSV or Parquet file")],
-        out: Annotated[Path | None, typer.Option(help="the redacted copy (its suffix picks the format)")] = None,
-        fields: Annotated[str | None, typer.Option(help="comma-separated fields (default: every string field)")] = None,
+        out: Annotated[
+            Path | None, typer.Option(help="the redacted copy (its suffix picks the format)")
+        ] = None,
+        fields: Annotated[
+            str | None, typer.Option(help="comma-separated fields (default: every string field)")
+        ] = None,
         mode: Annotated[str, typer.Option(help="mask | pseudonymise | drop | report")] = "mask",
-        entities: Annotated[str | None, typer.Option(help="comma-separated entity types (default: all)")] = None,
+        entities: Annotated[
+            str | None, typer.Option(help="comma-separated entity types (default: all)")
+        ] = None,
         threshold: Annotated[float, typer.Option(help="the lowest score that counts as PII")] = 0.5,
         key_file: Annotated[Path | None, typer.Option(help="pseudonymise: the secret key file")] = None,
     ) -> None:
-        """Find PII in every string field (chat messages included) and mask, pseudonymise, drop or count it."""
+        """Find PII in every string field (chat messages too); mask, pseudonymise, drop or count it."""
         pii = pii_options(mode, entities, threshold, key_file)
         if out is None and mode != "report":
             raise InputError("--out is needed (only --mode report writes nothing)")
         chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
         with Progress(
-            TextColumn("[bold]redacting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("[bold]redacting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
             console=err_console,
         ) as bar:
             task = bar.add_task("rows", total=None)

@@ -19,7 +19,9 @@ PiiMode = Literal["mask", "pseudonymise", "drop", "report"]
 class PiiApplyConfig(_Strict):
     """Where PII redaction applies when ``privacy.pii.enabled`` is on."""
 
-    examples: StrictBool = Field(default=True, description="seed example files, when the run context is built")
+    examples: StrictBool = Field(
+        default=True, description="seed example files, when the run context is built"
+    )
     taxonomy: StrictBool = Field(default=True, description="the topics (a list or a taxonomy)")
     documents: StrictBool = Field(
         default=True,

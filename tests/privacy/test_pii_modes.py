@@ -54,8 +54,16 @@ def test_pseudonymise_is_consistent_and_keyed():
         ("IBAN_CODE", "DE89370400440532013000", lambda v: iban_ok(v) and v[:2] == "DE" and len(v) == 22),
         ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32", lambda v: iban_ok(v) and v.count(" ") == 5),
         ("DATE_OF_BIRTH", "03/14/1962", lambda v: re.fullmatch(r"\d\d/\d\d/\d{4}", v) is not None),
-        ("DATE_OF_BIRTH", "4 March 1978", lambda v: re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", v) is not None),
-        ("EMAIL_ADDRESS", "a.rahman@northwind.org", lambda v: re.fullmatch(r"[a-z]+\.[a-z]+\d*@example\.\w+", v)),
+        (
+            "DATE_OF_BIRTH",
+            "4 March 1978",
+            lambda v: re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}", v) is not None,
+        ),
+        (
+            "EMAIL_ADDRESS",
+            "a.rahman@northwind.org",
+            lambda v: re.fullmatch(r"[a-z]+\.[a-z]+\d*@example\.\w+", v),
+        ),
         ("US_SSN", "536-22-8714", lambda v: re.fullmatch(r"\d{3}-\d{2}-\d{4}", v) is not None),
         ("PHONE_NUMBER", "+44 20 7946 0958", lambda v: v.startswith("+4") and len(v) == 16),
         ("IP_ADDRESS", "192.168.1.20", lambda v: re.fullmatch(r"10(\.\d{1,3}){3}", v) is not None),

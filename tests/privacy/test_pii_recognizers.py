@@ -31,7 +31,11 @@ def found(text: str, entities: tuple[str, ...] = ALL_TYPES) -> dict[str, str]:
         ("NI number JG 10 38 44 A on the payslip.", "UK_NINO", "JG 10 38 44 A"),
         ("NHS number 943 476 5919 was entered twice.", "UK_NHS", "943 476 5919"),
         ("Requests came from 203.0.113.45 overnight.", "IP_ADDRESS", "203.0.113.45"),
-        ("See https://portal.example-health.org/p/8812, then reply.", "URL", "https://portal.example-health.org/p/8812"),
+        (
+            "See https://portal.example-health.org/p/8812, then reply.",
+            "URL",
+            "https://portal.example-health.org/p/8812",
+        ),
         ("She was born on 4 March 1978 in a small town.", "DATE_OF_BIRTH", "4 March 1978"),
         ("Lab results for MRN: A88213471 are ready.", "MEDICAL_RECORD_NUMBER", "A88213471"),
     ],
@@ -64,7 +68,11 @@ def test_the_public_suffix_list_is_never_downloaded():
 
 def test_overlaps_resolve_to_the_pattern_value():
     text = "mail jane.doe@example.com"
-    findings = [Finding("URL", 14, 25, 0.5), Finding("EMAIL_ADDRESS", 5, 25, 1.0), Finding("PERSON", 5, 13, 0.85)]
+    findings = [
+        Finding("URL", 14, 25, 0.5),
+        Finding("EMAIL_ADDRESS", 5, 25, 1.0),
+        Finding("PERSON", 5, 13, 0.85),
+    ]
     assert resolve(text, findings) == [Finding("EMAIL_ADDRESS", 5, 25, 1.0)]
 
 
@@ -85,7 +93,10 @@ def test_corpus_has_200_labelled_entities_with_exact_spans():
 
 def test_pattern_types_reach_the_recall_goal_on_the_corpus():
     rows = [json.loads(line) for line in CORPUS.read_text().splitlines()]
-    labelled = [[(e["type"], e["start"], e["end"]) for e in row["entities"] if e["type"] in PATTERN_TYPES] for row in rows]
+    labelled = [
+        [(e["type"], e["start"], e["end"]) for e in row["entities"] if e["type"] in PATTERN_TYPES]
+        for row in rows
+    ]
     guessed = [[(f.entity, f.start, f.end) for f in detect(row["text"], PATTERN_TYPES, 0.5)] for row in rows]
     patterns = total(score(labelled, guessed), list(PATTERN_TYPES))
     assert patterns.recall >= 0.95

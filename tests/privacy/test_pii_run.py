@@ -24,7 +24,7 @@ from syndgen.privacy.surrogates import surrogate
 from syndgen.runner.build import build_context
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pii_scripted_run import PLANTED, main  # noqa: E402
+from pii_scripted_run import PLANTED, main
 
 HERE = Path(__file__).parent
 SRC = HERE.parents[1] / "src"
@@ -69,7 +69,9 @@ def test_a_key_file_inside_the_run_folder_is_refused(tmp_path: Path):
     path = write_config(tmp_path / "c.yaml", {"mode": "pseudonymise", "key_file": str(run_dir / "k")})
     proc = subprocess.run(
         [sys.executable, "-m", "syndgen", "run", str(path), "--out", str(run_dir)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
     )
     assert proc.returncode == 2 and "inside the run folder" in proc.stderr
     assert not (run_dir / "k").exists()
@@ -77,10 +79,20 @@ def test_a_key_file_inside_the_run_folder_is_refused(tmp_path: Path):
 
 def test_examples_and_topics_are_redacted_when_the_context_is_built(tmp_path: Path):
     examples = tmp_path / "ex.jsonl"
-    examples.write_text(json.dumps({"question": "Can Maria Gonzalez pay by card?", "answer": "Yes, call (415) 555-0132."}) + "\n")
-    config = load_config(write_config(
-        tmp_path / "c.yaml", {}, task={"topics": ["billing for John Smith", "refunds"], "examples": {"path": str(examples), "k": 1}}
-    ))
+    examples.write_text(
+        json.dumps({"question": "Can Maria Gonzalez pay by card?", "answer": "Yes, call (415) 555-0132."})
+        + "\n"
+    )
+    config = load_config(
+        write_config(
+            tmp_path / "c.yaml",
+            {},
+            task={
+                "topics": ["billing for John Smith", "refunds"],
+                "examples": {"path": str(examples), "k": 1},
+            },
+        )
+    )
     ctx = build_context(config, duplicates=False)
     assert ctx.examples == ({"question": "Can <PERSON> pay by card?", "answer": "Yes, call <PHONE_NUMBER>."},)
     assert ctx.topics == ("billing for <PERSON>", "refunds")
@@ -94,8 +106,13 @@ def test_mask_keeps_every_planted_value_out_of_the_store_and_audits_counts(tmp_p
     for value in PLANTED.values():
         assert value.encode() not in data
     with sqlite3.connect(run_dir / "run.sqlite") as db:
-        answers = [json.loads(r[0])["sample"]["attempt"]["answer"] for r in db.execute("SELECT outcome_json FROM outcomes WHERE accepted = 1")]
-        assert len(answers) == 3 and all("<PERSON> (<EMAIL_ADDRESS>) paid with card <CREDIT_CARD>" in a for a in answers)
+        answers = [
+            json.loads(r[0])["sample"]["attempt"]["answer"]
+            for r in db.execute("SELECT outcome_json FROM outcomes WHERE accepted = 1")
+        ]
+        assert len(answers) == 3 and all(
+            "<PERSON> (<EMAIL_ADDRESS>) paid with card <CREDIT_CARD>" in a for a in answers
+        )
         logged = [e for e in entries(db) if e.kind == "redaction"]
         assert verify_chain(db)[1] is None
     samples = [e.payload for e in logged if e.payload["where"] == "samples"]
@@ -126,15 +143,20 @@ def test_report_only_counts(tmp_path: Path):
 def outcomes(run_dir: Path) -> list[dict]:
     try:
         with sqlite3.connect(run_dir / "run.sqlite", timeout=1) as db:
-            return [json.loads(r[0]) for r in db.execute("SELECT outcome_json FROM outcomes ORDER BY seed_index")]
+            return [
+                json.loads(r[0]) for r in db.execute("SELECT outcome_json FROM outcomes ORDER BY seed_index")
+            ]
     except sqlite3.OperationalError:
         return []
 
 
 def test_pseudonyms_are_the_same_across_a_kill_9_and_resume(tmp_path: Path, key_file: Path):
     cfg = write_config(
-        tmp_path / "c.yaml", {"mode": "pseudonymise", "key_file": str(key_file)},
-        count=12, workers=1, generator={"backend": "dryrun", "latency_s": 0.15, "parallel": 1},
+        tmp_path / "c.yaml",
+        {"mode": "pseudonymise", "key_file": str(key_file)},
+        count=12,
+        workers=1,
+        generator={"backend": "dryrun", "latency_s": 0.15, "parallel": 1},
     )
     run_dir = tmp_path / "run"
     command = [sys.executable, str(HERE / "pii_scripted_run.py"), str(cfg), str(run_dir)]

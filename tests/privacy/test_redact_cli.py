@@ -68,14 +68,33 @@ def test_csv_with_chosen_fields_and_pseudonyms(tmp_path: Path, key_file: Path):
         writer.writerow({"name": "Maria Gonzalez", "note": "Maria Gonzalez called from (415) 555-0132."})
         writer.writerow({"name": "Maria Gonzalez", "note": "No change."})
     out = tmp_path / "out.csv"
-    code, output = run(str(source), "--out", str(out), "--mode", "pseudonymise", "--fields", "note",
-                       "--key-file", str(key_file))
+    code, output = run(
+        str(source),
+        "--out",
+        str(out),
+        "--mode",
+        "pseudonymise",
+        "--fields",
+        "note",
+        "--key-file",
+        str(key_file),
+    )
     assert code == 0, output
     rows = list(csv.DictReader(out.open()))
     assert [r["name"] for r in rows] == ["Maria Gonzalez", "Maria Gonzalez"]  # not a chosen field
     assert "Maria Gonzalez" not in rows[0]["note"] and "555-0132" not in rows[0]["note"]
     again = tmp_path / "again.csv"
-    run(str(source), "--out", str(again), "--mode", "pseudonymise", "--fields", "note", "--key-file", str(key_file))
+    run(
+        str(source),
+        "--out",
+        str(again),
+        "--mode",
+        "pseudonymise",
+        "--fields",
+        "note",
+        "--key-file",
+        str(key_file),
+    )
     assert again.read_text() == out.read_text()  # the same key, the same surrogates
 
 
@@ -98,10 +117,14 @@ def one_error_line(output: str) -> str:
 
 def test_an_unknown_entity_type_is_one_line_naming_the_allowed_ones(tmp_path: Path):
     out = tmp_path / "out.jsonl"
-    code, output = run(str(write_jsonl(tmp_path / "in.jsonl", ROWS)), "--out", str(out), "--entities", "PERSN")
+    code, output = run(
+        str(write_jsonl(tmp_path / "in.jsonl", ROWS)), "--out", str(out), "--entities", "PERSN"
+    )
     assert code == 2
     line = one_error_line(output)
-    assert "unknown PII entity type 'PERSN'" in line and "did you mean 'PERSON'" in line and "IBAN_CODE" in line
+    assert (
+        "unknown PII entity type 'PERSN'" in line and "did you mean 'PERSON'" in line and "IBAN_CODE" in line
+    )
     assert not out.exists()
 
 

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from syndgen.embed import DEFAULT_EMBEDDER, get_embedder
 from syndgen.errors import ConfigError, InputError
+from syndgen.grounding import redaction
 from syndgen.grounding.chunk import Chunk, ChunkParams, chunk_sections, indexed_text
 from syndgen.grounding.parse import SUPPORTED_SUFFIXES, is_supported, kind_of, parse_bytes
-from syndgen.grounding import redaction
 from syndgen.grounding.redaction import SectionRedactor
 from syndgen.grounding.storage import (
     FileEntry,

@@ -47,8 +47,20 @@ def load_model(with_ner: bool) -> Any:
 
 
 _UNUSED_LABELS = (
-    "CARDINAL", "DATE", "EVENT", "FAC", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "PERCENT",
-    "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
+    "CARDINAL",
+    "DATE",
+    "EVENT",
+    "FAC",
+    "LANGUAGE",
+    "LAW",
+    "MONEY",
+    "NORP",
+    "ORDINAL",
+    "PERCENT",
+    "PRODUCT",
+    "QUANTITY",
+    "TIME",
+    "WORK_OF_ART",
 )
 """spaCy's labels that name no PII type syndgen reports (dates of birth have their own recognizer)."""
 
@@ -56,7 +68,7 @@ _UNUSED_LABELS = (
 def _engine_class() -> Any:
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
-    class PreloadedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+    class PreloadedSpacyEngine(SpacyNlpEngine):
         """Presidio's spaCy engine over a model that is already loaded."""
 
         def __init__(self, nlp: Any) -> None:
@@ -67,7 +79,7 @@ def _engine_class() -> Any:
             self._preloaded = nlp
 
         def load(self) -> None:
-            self.nlp = {"en": self._preloaded}
+            self.nlp = {"en": self._preloaded}  # type: ignore[assignment]
 
     return PreloadedSpacyEngine
 

@@ -37,9 +37,7 @@ DATE = (
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}})"
 )
-_BIRTH_CUE = (
-    r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthdate|birthday|b\.)(?![A-Za-z])"
-)
+_BIRTH_CUE = r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthdate|birthday|b\.)(?![A-Za-z])"
 DOB_RE = re.compile(rf"{_BIRTH_CUE}[^\n.;]{{0,30}}?\b(?P<value>{DATE})(?!\d)", re.IGNORECASE)
 
 _MRN_CUE = (
@@ -52,7 +50,7 @@ MRN_RE = re.compile(
 )
 
 
-class _CueRecognizer(LocalRecognizer):  # type: ignore[misc]
+class _CueRecognizer(LocalRecognizer):
     """Reports the ``value`` group of a cue-anchored pattern."""
 
     ENTITY = ""
@@ -99,12 +97,12 @@ def offline_extractor() -> Any:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+class OfflineEmailRecognizer(EmailRecognizer):
     def validate_result(self, pattern_text: str) -> bool:
         return bool(offline_extractor()(pattern_text.split("@")[-1]).fqdn)
 
 
-class OfflineUrlRecognizer(UrlRecognizer):  # type: ignore[misc]
+class OfflineUrlRecognizer(UrlRecognizer):
     """URLs whose host has a known public suffix (so "e.g" or "v2.1" are not URLs)."""
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -112,18 +110,20 @@ class OfflineUrlRecognizer(UrlRecognizer):  # type: ignore[misc]
         return bool(offline_extractor()(host).suffix)
 
 
-class ScoredPhoneRecognizer(PhoneRecognizer):  # type: ignore[misc]
+class ScoredPhoneRecognizer(PhoneRecognizer):
     """A number that libphonenumber accepts for a region counts as a phone number without a
     context word ("call", "phone"); Presidio's base score (0.4) is below the usual threshold."""
 
     SCORE = 0.6
 
 
-class CuedNhsRecognizer(NhsRecognizer):  # type: ignore[misc]
+class CuedNhsRecognizer(NhsRecognizer):
     """One in eleven 10-digit numbers passes the NHS checksum (US phone numbers too): without
     "NHS" in the 40 characters before it, a valid number scores below a phone number."""
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None) -> Any:
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None
+    ) -> Any:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for result in results:
             if "nhs" not in text[max(0, result.start - 40) : result.start].lower():

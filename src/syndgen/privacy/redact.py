@@ -31,7 +31,7 @@ _CACHE_SIZE = 8192
 def _anonymizer() -> Any:
     from presidio_anonymizer import AnonymizerEngine
 
-    return AnonymizerEngine()
+    return AnonymizerEngine()  # type: ignore[no-untyped-call]
 
 
 @dataclass
@@ -95,9 +95,7 @@ class Redactor:
             found.update(seen)
             return new
         if isinstance(value, Mapping):
-            return {
-                k: v if k in STRUCTURAL_KEYS else self.value(v, found) for k, v in value.items()
-            }
+            return {k: v if k in STRUCTURAL_KEYS else self.value(v, found) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return type(value)(self.value(v, found) for v in value)
         return value
@@ -109,7 +107,9 @@ class Redactor:
         chosen = None if fields is None else set(fields)
         found: Counter[str] = Counter()
         out = {
-            k: self.value(v, found) if (k in chosen if chosen is not None else k not in STRUCTURAL_KEYS) else v
+            k: self.value(v, found)
+            if (k in chosen if chosen is not None else k not in STRUCTURAL_KEYS)
+            else v
             for k, v in row.items()
         }
         return out, found

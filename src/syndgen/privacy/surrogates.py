@@ -18,25 +18,21 @@ import ipaddress
 import re
 import string
 
-FIRST = (
-    "Alex Amara Ben Carla Dana Elif Farid Greta Hana Ivan Jonas Kira Liam Maya Nadia Omar Priya "
-    "Quinn Rosa Sami Tara Umar Vera Wen Yara Zane Ines Milo Noor Otto Lena Ravi Sofia Theo Aiko"
-).split()
-LAST = (
-    "Abbott Baird Calder Dunmore Ellery Faraday Galloway Hartley Iverson Jessop Kimura Lindqvist "
-    "Marlow Novak Okafor Pruett Quillan Rasmussen Sorensen Thorne Underhill Varga Whitlock Yilmaz "
-    "Zeller Brandt Castell Delacroix Eberhart Fenwick Granger Holloway Ingram Kowalski Mercer"
-).split()
-PLACES = (
-    "Ashford Brambleton Carrowmore Dunvale Eastmere Fairhollow Glenrock Harrowgate Ivybridge "
-    "Juniper Falls Kestrel Bay Larkspur Millbrook Northwick Oakhaven Pinecrest Queensford Riverton "
-    "Stonebridge Thornbury"
-).split(" ")
-ORG_WORDS = "Alder Beacon Cobalt Driftwood Ember Fathom Granite Harbor Juniper Keystone Lumen Meridian".split()
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FIRST = _words("""Alex Amara Ben Carla Dana Elif Farid Greta Hana Ivan Jonas Kira Liam Maya Nadia Omar Priya
+    Quinn Rosa Sami Tara Umar Vera Wen Yara Zane Ines Milo Noor Otto Lena Ravi Sofia Theo Aiko""")
+LAST = _words("""Abbott Baird Calder Dunmore Ellery Faraday Galloway Hartley Iverson Jessop Kimura Lindqvist
+    Marlow Novak Okafor Pruett Quillan Rasmussen Sorensen Thorne Underhill Varga Whitlock Yilmaz
+    Zeller Brandt Castell Delacroix Eberhart Fenwick Granger Holloway Ingram Kowalski Mercer""")
+PLACES = _words("""Ashford Brambleton Carrowmore Dunvale Eastmere Fairhollow Glenrock Harrowgate Ivybridge
+    Kestrel Larkspur Millbrook Northwick Oakhaven Pinecrest Queensford Riverton Stonebridge""")
+ORG_WORDS = _words("Alder Beacon Cobalt Driftwood Ember Fathom Granite Harbor Juniper Keystone Lumen")
 ORG_SUFFIXES = ("Ltd", "Group", "Partners", "Holdings", "Labs", "Clinic", "Associates")
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+MONTHS = _words("January February March April May June July August September October November December")
 
 
 def _normal(entity: str, value: str) -> str:
@@ -54,7 +50,7 @@ class Stream:
         self._block = b""
         self._counter = 0
 
-    def int(self, n: int) -> int:
+    def below(self, n: int) -> int:
         if len(self._block) < 4:
             self._counter += 1
             self._block += hashlib.sha256(self._seed + self._counter.to_bytes(4, "big")).digest()
@@ -62,10 +58,10 @@ class Stream:
         return int.from_bytes(chunk, "big") % n
 
     def pick(self, options: tuple[str, ...] | list[str]) -> str:
-        return options[self.int(len(options))]
+        return options[self.below(len(options))]
 
     def hex(self, n: int) -> str:
-        return "".join("0123456789abcdef"[self.int(16)] for _ in range(n))
+        return "".join("0123456789abcdef"[self.below(16)] for _ in range(n))
 
 
 def _same_layout(value: str, rng: Stream, keep: int = 0) -> str:
@@ -75,9 +71,9 @@ def _same_layout(value: str, rng: Stream, keep: int = 0) -> str:
         if i < keep or not ch.isalnum():
             out.append(ch)
         elif ch.isdigit():
-            out.append(str(rng.int(10)))
+            out.append(str(rng.below(10)))
         else:
-            letter = string.ascii_uppercase[rng.int(26)]
+            letter = string.ascii_uppercase[rng.below(26)]
             out.append(letter if ch.isupper() else letter.lower())
     return "".join(out)
 
@@ -123,7 +119,8 @@ def _person(value: str, rng: Stream) -> str:
 
 
 def _email(value: str, rng: Stream) -> str:
-    return f"{rng.pick(FIRST).lower()}.{rng.pick(LAST).lower()}{rng.int(100)}@example.{rng.pick(('com', 'org', 'net'))}"
+    domain = rng.pick(("com", "org", "net"))
+    return f"{rng.pick(FIRST).lower()}.{rng.pick(LAST).lower()}{rng.below(100)}@example.{domain}"
 
 
 def _url(value: str, rng: Stream) -> str:
@@ -139,13 +136,13 @@ def _ip(value: str, rng: Stream) -> str:
     except ValueError:
         version = 4 if "." in value else 6
     if version == 4:
-        return f"10.{rng.int(256)}.{rng.int(256)}.{1 + rng.int(254)}"
+        return f"10.{rng.below(256)}.{rng.below(256)}.{1 + rng.below(254)}"
     return "fd00:" + ":".join(rng.hex(4) for _ in range(7))
 
 
 def _date(value: str, rng: Stream) -> str:
     """Another plausible birth date in the same format (numbers keep their width)."""
-    year, month, day = 1940 + rng.int(66), 1 + rng.int(12), 1 + rng.int(28)
+    year, month, day = 1940 + rng.below(66), 1 + rng.below(12), 1 + rng.below(28)
     numbers = re.findall(r"\d+", value)
     named = re.search(r"[A-Za-z]{3,}", re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", value))
     if named:
@@ -192,7 +189,7 @@ def surrogate(key: bytes, entity: str, value: str) -> str:
     rng = Stream(key, entity, value)
     make = _BY_TYPE.get(entity)
     if make is not None:
-        return make(value, rng)
+        return str(make(value, rng))
     if entity == "PHONE_NUMBER" and value.lstrip().startswith("+"):
         return _same_layout(value, rng, keep=len(value) - len(value.lstrip()) + 2)
     return _same_layout(value, rng)
