@@ -32,10 +32,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from syndgen.embed import DEFAULT_EMBEDDER, get_embedder
 from syndgen.errors import ConfigError, InputError
-from syndgen.grounding import redaction
 from syndgen.grounding.chunk import Chunk, ChunkParams, chunk_sections, indexed_text
 from syndgen.grounding.parse import SUPPORTED_SUFFIXES, is_supported, kind_of, parse_bytes
-from syndgen.grounding.redaction import SectionRedactor
+from syndgen.grounding.redaction import SectionRedactor, counted, redact_sections, start_redaction
 from syndgen.grounding.storage import (
     FileEntry,
     Manifest,
@@ -219,7 +218,7 @@ def ingest(
     old = read_manifest(index_dir) if has_index(index_dir) else None
     run = _start(index_dir, old, embedder, params)
     run.step = step
-    run.redactor, run.redaction = redactor, redaction.start(index_dir, old, redactor)
+    run.redactor, run.redaction = redactor, start_redaction(index_dir, old, redactor)
     seen = {source for source, _ in files}
     scopes = [_source(path) for path in paths]
     removed = sorted(s for s in run.docs if s not in seen and any(_in_scope(s, scope) for scope in scopes))
@@ -325,7 +324,7 @@ def _ingest_file(run: _Run, source: str, path: Path) -> tuple[str, str]:
             sections = parse_bytes(data, kind_of(path))
         except InputError as exc:
             return "failed", str(exc)
-        sections = redaction.redact_sections(sections, run.redactor)
+        sections = redact_sections(sections, run.redactor)
         run.say(0, 1, f"{source}: chunking")
         chunks = chunk_sections(sections, doc_id=doc_id, source=source, params=run.params)
         vectors = run.encode([indexed_text(chunk) for chunk in chunks], source)
@@ -355,7 +354,7 @@ def _write(index_dir: Path, run: _Run, version: int) -> None:
         dimension=dimension,
         chunker=run.params,
         files={source: run.docs[source].entry for source in sources},
-        redaction=redaction.counted(run.redaction, run.redactor),
+        redaction=counted(run.redaction, run.redactor),
     )
     tokens = [search_tokens(indexed_text(chunk)) for chunk in chunks]
     write_generation(index_dir, manifest, chunks, vectors, tokens)

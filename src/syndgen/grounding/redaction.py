@@ -35,7 +35,9 @@ class SectionRedactor(Protocol):
         ...
 
 
-def start(index_dir: Path, old: Manifest | None, redactor: SectionRedactor | None) -> dict[str, Any] | None:
+def start_redaction(
+    index_dir: Path, old: Manifest | None, redactor: SectionRedactor | None
+) -> dict[str, Any] | None:
     """The manifest's redaction record for this ingest; a change of redaction is an error."""
     if old is not None:
         before = {k: v for k, v in (old.redaction or {}).items() if k != "counts"} or None
