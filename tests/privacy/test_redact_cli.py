@@ -67,34 +67,14 @@ def test_csv_with_chosen_fields_and_pseudonyms(tmp_path: Path, key_file: Path):
         writer.writeheader()
         writer.writerow({"name": "Maria Gonzalez", "note": "Maria Gonzalez called from (415) 555-0132."})
         writer.writerow({"name": "Maria Gonzalez", "note": "No change."})
-    out = tmp_path / "out.csv"
-    code, output = run(
-        str(source),
-        "--out",
-        str(out),
-        "--mode",
-        "pseudonymise",
-        "--fields",
-        "note",
-        "--key-file",
-        str(key_file),
-    )
+    out, again = tmp_path / "out.csv", tmp_path / "again.csv"
+    options = ["--mode", "pseudonymise", "--fields", "note", "--key-file", str(key_file)]
+    code, output = run(str(source), "--out", str(out), *options)
     assert code == 0, output
     rows = list(csv.DictReader(out.open()))
     assert [r["name"] for r in rows] == ["Maria Gonzalez", "Maria Gonzalez"]  # not a chosen field
     assert "Maria Gonzalez" not in rows[0]["note"] and "555-0132" not in rows[0]["note"]
-    again = tmp_path / "again.csv"
-    run(
-        str(source),
-        "--out",
-        str(again),
-        "--mode",
-        "pseudonymise",
-        "--fields",
-        "note",
-        "--key-file",
-        str(key_file),
-    )
+    run(str(source), "--out", str(again), *options)
     assert again.read_text() == out.read_text()  # the same key, the same surrogates
 
 
