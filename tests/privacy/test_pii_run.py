@@ -182,3 +182,16 @@ def test_pseudonyms_are_the_same_across_a_kill_9_and_resume(tmp_path: Path, key_
     data = store_bytes(run_dir)
     assert all(value.encode() not in data for value in PLANTED.values())
     assert key not in data  # the key never enters the run folder
+
+
+def test_a_missing_extra_names_the_pip_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import importlib.util
+
+    from syndgen.errors import MissingExtraError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "presidio_analyzer" else real(name, *a)
+    )
+    with pytest.raises(MissingExtraError, match=r"presidio-analyzer not installed.*syndgen\[privacy\]"):
+        build_context(load_config(write_config(tmp_path / "c.yaml", {})), duplicates=False)
