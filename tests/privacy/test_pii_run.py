@@ -195,3 +195,18 @@ def test_a_missing_extra_names_the_pip_command(tmp_path: Path, monkeypatch: pyte
     )
     with pytest.raises(MissingExtraError, match=r"presidio-analyzer not installed.*syndgen\[privacy\]"):
         build_context(load_config(write_config(tmp_path / "c.yaml", {})), duplicates=False)
+
+
+def test_drop_leaves_out_examples_and_topics_holding_pii(tmp_path: Path):
+    examples = tmp_path / "ex.jsonl"
+    rows = [
+        {"question": "Is John Smith covered?", "answer": "Yes."},
+        {"question": "Is dental covered?", "answer": "No."},
+    ]
+    examples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    task = {"topics": ["billing for John Smith", "refunds"], "examples": {"path": str(examples), "k": 1}}
+    ctx = build_context(
+        load_config(write_config(tmp_path / "c.yaml", {"mode": "drop"}, task=task)), duplicates=False
+    )
+    assert ctx.examples == (rows[1],) and ctx.topics == ("refunds",)
+    assert ctx.pii is not None and ctx.pii.dropped == {"examples": 1, "taxonomy": 1}

@@ -80,13 +80,19 @@ class PiiStage:
         return kept
 
     def topics(self, topics: Sequence[str]) -> list[str]:
+        """The topics redacted (in ``drop`` mode a topic holding PII is left out)."""
         if not self.config.apply.taxonomy:
             return list(topics)
         out = []
         for topic in topics:
             new, found = self.redactor.text(topic)
             self._count("taxonomy", found)
-            out.append(topic if self.redactor.mode == "drop" and found else new)
+            if found and self.redactor.mode == "drop":
+                self.dropped["taxonomy"] = self.dropped.get("taxonomy", 0) + 1
+                continue
+            out.append(new)
+        if topics and not out:
+            raise ConfigError("privacy.pii mode drop left no topic without PII")
         return out
 
     def outcome(self, outcome: SeedOutcome) -> SeedOutcome:
@@ -94,6 +100,7 @@ class PiiStage:
         if not self.config.apply.samples or self.redactor.mode == "report":
             if self.config.apply.samples:
                 self._count("samples", self._scan(outcome))
+                self.pending += 1
             return outcome
         masker = self.redactor if self.redactor.rewrites else self._drop_masker()
         data = outcome.model_dump(mode="json")
