@@ -81,6 +81,7 @@ def test_no_planted_value_reaches_the_exports_the_index_or_the_store(tmp_path: P
     (tmp_path / "examples.jsonl").write_text("".join(json.dumps(row) + "\n" for row in EXAMPLES))
     qa = {
         "count": 1,
+        "workers": 1,
         "max_attempts": 6,
         "quality": {"threshold": 1},
         "task": {
@@ -93,6 +94,7 @@ def test_no_planted_value_reaches_the_exports_the_index_or_the_store(tmp_path: P
     }
     grounded = {
         "count": 1,
+        "workers": 1,
         "max_attempts": 4,
         "quality": {"threshold": 1},
         "task": {"kind": "grounded", "question_max_tokens": 48, "max_reasoning_tokens": 120},
