@@ -57,8 +57,11 @@ def pii_options(mode: str, entities: str | None, threshold: float, key_file: Pat
             **({"entities": chosen} if chosen else {}),
         )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        errors = exc.errors() if isinstance(exc, ValidationError) else None
-        raise ConfigError(str(errors[0]["msg"]) if errors else str(exc)) from None
+        if not isinstance(exc, ValidationError):
+            raise ConfigError(str(exc)) from None
+        error = exc.errors()[0]
+        option = {"score_threshold": "--threshold"}.get(str(error["loc"][0]) if error["loc"] else "", "")
+        raise ConfigError(f"{option}: {error['msg']}" if option else str(error["msg"])) from None
 
 
 def redact_file(

@@ -108,6 +108,14 @@ def test_an_unknown_entity_type_is_one_line_naming_the_allowed_ones(tmp_path: Pa
     assert not out.exists()
 
 
+def test_a_threshold_out_of_range_is_one_line_naming_the_option(tmp_path: Path):
+    out = tmp_path / "out.jsonl"
+    code, output = run(str(write_jsonl(tmp_path / "in.jsonl", ROWS)), "--out", str(out), "--threshold", "1.5")
+    assert code == 2
+    assert one_error_line(output) == "error: --threshold: Input should be less than or equal to 1"
+    assert not out.exists()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_file_is_one_line_and_no_output_unprivileged(tmp_path: Path):
     source = write_jsonl(tmp_path / "in.jsonl", ROWS)
