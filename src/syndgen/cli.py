@@ -26,7 +26,7 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from syndgen import cli_critic, cli_distill, cli_prompts, cli_serve, cli_templates
+from syndgen import cli_critic, cli_distill, cli_prompts, cli_redact, cli_serve, cli_templates
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.cli_tabular import register as register_tabular
@@ -266,10 +266,15 @@ def inspect_cmd(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders: PDF, Markdown, text, HTML, DOCX")],
     index: Annotated[Path, typer.Option(help="index folder to build or update")],
+    config: Annotated[
+        Path | None, typer.Option(help="a run config: its privacy.pii redacts PII before indexing")
+    ] = None,
 ) -> None:
     """Build or update a document index for grounded generation (unchanged files are skipped)."""
     from syndgen.embed import get_embedder
     from syndgen.grounding.index import ingest as ingest_paths
+
+    redactor = cli_redact.ingest_redactor(load_config(config)) if config is not None else None
 
     with Progress(
         TextColumn("[bold]ingesting"),
@@ -289,7 +294,9 @@ def ingest(
         def on_step(done: int, total: int, what: str) -> None:
             progress.update(step_id, completed=done, total=total, description=what, visible=True)
 
-        report = ingest_paths(paths, index, embedder=get_embedder(), progress=on_file, step=on_step)
+        report = ingest_paths(
+            paths, index, embedder=get_embedder(), progress=on_file, step=on_step, redactor=redactor
+        )
     for label, items in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for source in items:
             out_console.print(f"{label:9} {source}", highlight=False, soft_wrap=True)
@@ -301,6 +308,8 @@ def ingest(
         f"{len(report.failed)} failed",
         highlight=False,
     )
+    if redactor is not None:
+        out_console.print(cli_redact.counts_line(redactor.info["mode"], report.redacted), highlight=False)
     for source, why in report.failed:
         err_console.print(f"[bold red]failed:[/] {escape(source)}: {escape(why)}", highlight=False)
     if report.failed:
@@ -333,6 +342,7 @@ cli_critic.register(app, handle_errors, out_console, err_console)
 cli_templates.register(app, handle_errors, out_console, err_console, _execute)
 cli_distill.register(app, handle_errors, out_console, err_console)
 cli_serve.register(app, handle_errors, out_console, err_console)
+cli_redact.register(app, handle_errors, out_console, err_console)
 register_tabular(app, handle_errors)
 
 

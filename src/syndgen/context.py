@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from syndgen.backends.base import Backend
 from syndgen.config import RunConfig
@@ -24,6 +24,9 @@ from syndgen.records import Attempt, AttemptRole, Message, Passage, Question, Re
 from syndgen.shapes import ShapeRequest
 from syndgen.text.duplicate_index import DuplicateIndex
 from syndgen.verify.result import VerifierResult
+
+if TYPE_CHECKING:
+    from syndgen.privacy.stage import PiiStage
 
 Verifier = Callable[[Mapping[str, Any], Mapping[str, Any]], VerifierResult]
 Filter = Callable[[Attempt, RunConfig], "tuple[str, str] | None"]
@@ -75,6 +78,9 @@ class RunContext:
     filters: tuple[tuple[str, Filter], ...] = ()
     dp_rows: tuple[dict[str, str], ...] = ()
     """``task.dp_seed``: synthetic attribute rows; seed ``i`` takes row ``i`` modulo their number."""
+    pii: PiiStage | None = None
+    """``privacy.pii``: the redactor every outcome passes before it is stored (it counts what it
+    finds, the one mutable part of a context); None when redaction is off."""
 
     @property
     def backends(self) -> list[Backend]:

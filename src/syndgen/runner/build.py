@@ -13,6 +13,7 @@ from syndgen.backends.registry import create_backend
 from syndgen.config import RunConfig
 from syndgen.context import BoundVerifier, Filter, RunContext
 from syndgen.kinds.base import Kind, resolve_kind
+from syndgen.privacy.stage import pii_stage
 from syndgen.prompts import PromptSet
 from syndgen.seeds.examples import load_examples
 from syndgen.steps.filters import resolve_filter
@@ -50,15 +51,20 @@ def build_context(
     """The context for ``config``; backends are created unless given (tests pass fakes)."""
     kind = kind or resolve_kind(config.task.kind)
     prompts = PromptSet(config.prompts)
+    pii = pii_stage(config.privacy.pii)
     examples = (
-        tuple(load_examples(config.task.examples.path, config.task.examples.fields))
+        load_examples(config.task.examples.path, config.task.examples.fields)
         if (config.task.examples is not None)
-        else ()
+        else []
     )
     verifiers = _verifiers(config, kind)
     filters = _filters(config)
     retriever = kind.open_retriever(config)
-    planned = tuple(topics) if topics else tuple(kind.topics(config))
+    planned = list(topics) if topics else kind.topics(config)
+    if pii is not None:
+        examples, planned = pii.examples(examples), pii.topics(planned)
+        if retriever is not None:
+            pii.check_index(retriever.index.manifest.redaction, str(config.grounding.index))
     index = DuplicateIndex.from_config(config.dedup) if duplicates else DuplicateIndex.disabled()
     if generator is None:
         generator = create_backend(config.generator)
@@ -75,10 +81,11 @@ def build_context(
         generator=generator,
         critic=critic,
         student=student,
-        topics=planned,
+        topics=tuple(planned),
         duplicates=index,
         retriever=retriever,
-        examples=examples,
+        examples=tuple(examples),
         verifiers=verifiers,
         filters=filters,
+        pii=pii,
     )

@@ -11,6 +11,7 @@ from syndgen.config import RunConfig
 from syndgen.context import RunContext
 from syndgen.faults import save as save_faults
 from syndgen.kinds.base import Kind, check_supported, resolve_kind
+from syndgen.privacy.stage import check_key
 from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
 from syndgen.rundir import open_run
 from syndgen.runner.build import build_context
@@ -43,7 +44,8 @@ def _fix_topics(store: RunStore, ctx: RunContext) -> RunContext:
         return replace(ctx, topics=tuple(topics))
     expansion = ctx.config.task.expand_topics
     if expansion is not None:
-        ctx = replace(ctx, topics=tuple(expand_topics(ctx, expansion)))
+        expanded = expand_topics(ctx, expansion)
+        ctx = replace(ctx, topics=tuple(ctx.pii.topics(expanded) if ctx.pii else expanded))
     store.set_meta(TOPICS_META, json.dumps(list(ctx.topics)))
     if ctx.retriever is not None:
         store.set_meta("index_path", str(ctx.config.grounding.index))
@@ -68,9 +70,13 @@ def _fix_dp_rows(store: RunStore, ctx: RunContext) -> RunContext:
 
 def _session(store: RunStore, ctx: RunContext, kind: Kind, on_outcome: ProgressCallback | None) -> None:
     store.start_session()
+    if ctx.pii is not None:
+        ctx.pii.log(store.db, force=True)  # what the examples, topics and documents held
     try:
         Scheduler(ctx, kind, store, on_outcome).drive()
     finally:
+        if ctx.pii is not None:
+            ctx.pii.log(store.db, force=True)
         save_faults(store, ctx.backends)  # the faults ridden out (or not) go in the run's record
         store.end_session()
     embeds = not ctx.generator.capabilities.model_free
@@ -89,6 +95,7 @@ def run_pipeline(
     """Run (or resume) ``config`` into ``run_dir``. The context is built unless given."""
     kind = resolve_kind(config.task.kind)
     check_supported(config, kind)
+    check_key(config.privacy.pii, run_dir)
     store = open_run(run_dir, config, overwrite=overwrite)
     own = context is None
     ctx = context

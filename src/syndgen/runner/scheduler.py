@@ -155,9 +155,13 @@ class Scheduler:
             if stored is not None:  # committed before the restart: the store keeps its copy
                 self._apply(stored)
                 continue
+            if self.ctx.pii is not None:  # privacy.pii: nothing raw reaches the store
+                fresh = self.ctx.pii.outcome(fresh)
             outcome = settle(fresh, self.known, self.state, self.ctx)
             key = question_key(outcome.question.text) if outcome.question else None
             self.store.commit(outcome, key)
+            if self.ctx.pii is not None:
+                self.ctx.pii.log(self.store.db)
             self._apply(outcome)
             if self.on_outcome is not None:
                 self.on_outcome(outcome, self.samples, self.attempts)
