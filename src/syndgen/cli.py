@@ -26,7 +26,7 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from syndgen import cli_critic, cli_distill, cli_prompts, cli_serve, cli_templates
+from syndgen import cli_audit, cli_critic, cli_distill, cli_prompts, cli_serve, cli_templates
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.cli_tabular import register as register_tabular
@@ -333,6 +333,7 @@ cli_critic.register(app, handle_errors, out_console, err_console)
 cli_templates.register(app, handle_errors, out_console, err_console, _execute)
 cli_distill.register(app, handle_errors, out_console, err_console)
 cli_serve.register(app, handle_errors, out_console, err_console)
+cli_audit.register(app, handle_errors, out_console, err_console)
 register_tabular(app, handle_errors)
 
 

@@ -75,6 +75,8 @@ class RunContext:
     filters: tuple[tuple[str, Filter], ...] = ()
     dp_rows: tuple[dict[str, str], ...] = ()
     """``task.dp_seed``: synthetic attribute rows; seed ``i`` takes row ``i`` modulo their number."""
+    leakage: Any = None
+    """The leakage gate (:class:`syndgen.privacy.leakage_gate.LeakageGate`) when the run checks."""
 
     @property
     def backends(self) -> list[Backend]:

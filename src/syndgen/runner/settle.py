@@ -58,7 +58,10 @@ def _reject(outcome: SeedOutcome, stage: str, reason: str, detail: str) -> SeedO
 
 
 def settle(outcome: SeedOutcome, known: Known, state: PlanState, ctx: RunContext) -> SeedOutcome:
-    """Final in-order checks on an accepted sample: duplicates of any earlier seed, then quotas."""
+    """Final in-order checks: leakage (every generated text of the outcome, kept or not), then on
+    an accepted sample duplicates of any earlier seed, then quotas."""
+    if ctx.leakage is not None:
+        outcome = ctx.leakage.guard(outcome)
     if outcome.sample is None:
         return outcome
     if question_key(outcome.sample.question.text) in known:
