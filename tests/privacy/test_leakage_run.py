@@ -97,10 +97,10 @@ def test_no_copied_paragraph_in_the_exports_or_the_generated_text(rejected_run):
     generated += [q or "" for (q,) in db.execute("SELECT question FROM outcomes")]
     for (blob,) in db.execute("SELECT outcome_json FROM outcomes"):
         outcome = json.loads(blob)
-        for attempt in outcome["attempts"]:
+        attempts = outcome["attempts"] + ([outcome["sample"]["attempt"]] if outcome["sample"] else [])
+        for attempt in attempts:
             generated.append(attempt["raw_text"] + attempt["answer"] + attempt["reasoning"])
-        if outcome["sample"]:
-            generated.append(outcome["sample"]["attempt"]["raw_text"])
+            generated += [m["content"] for m in attempt["messages"] if m["role"] == "assistant"]
     for text in (*COPIED.values(), EVAL_ITEM):
         assert not any(snippet(text) in g for g in generated), text[:40]
 

@@ -4,8 +4,9 @@ Every generated text of the outcome is measured (the question, and each attempt'
 answer and turns), not only the kept sample's: a rejected attempt is stored too, and a DPO export
 uses it as ``rejected``. With ``action: reject`` a kept sample that leaks (or is contaminated) is
 rejected with reason ``leak`` (``contaminated``) at stage ``privacy``, and every leaking text is
-withheld: emptied in the outcome, so neither the store nor an export holds it (the prompts, which
-hold what the generator was shown, are kept). With ``action: flag`` nothing is changed; a kept
+withheld: emptied in the outcome, and replaced where a later prompt showed it (the regeneration
+shows the answer it replaces), so neither the store nor an export holds it. The rest of the
+prompts, which hold what the generator was shown, are kept. With ``action: flag`` nothing is changed; a kept
 sample that leaks carries a ``leakage`` column naming what it copies. Each decision is one audit
 event (kind ``leakage``), with the source and span, never the text.
 """
@@ -20,6 +21,7 @@ from syndgen.records import Attempt, Rejection, SeedOutcome
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 EVENT = "leakage"
+WITHHELD = "[withheld: it copied a source]"
 
 
 def attempt_text(attempt: Attempt) -> str:
@@ -80,7 +82,7 @@ class LeakageGate:
         own: Finding | None,
     ) -> SeedOutcome:
         sample = outcome.sample
-        attempts = []
+        attempts, hidden = [], []
         for attempt in outcome.attempts:
             finding = asked or per_attempt.get(attempt.attempt_no)
             if finding is None:
@@ -89,7 +91,8 @@ class LeakageGate:
             kept = sample is not None and attempt.attempt_no == sample.attempt.attempt_no
             self._event(outcome, attempt.attempt_no, "rejected" if kept else "withheld", finding)
             attempts.append(withheld(attempt))
-        update: dict[str, Any] = {"attempts": tuple(attempts)}
+            hidden += [t for t in (attempt.raw_text, attempt.answer) if t.strip()]
+        update: dict[str, Any] = {"attempts": tuple(forget(a, hidden) for a in attempts)}
         if asked is not None and outcome.question is not None:
             update["question"] = outcome.question.model_copy(update={"text": ""})
         if sample is not None and own is not None:
@@ -102,4 +105,22 @@ class LeakageGate:
             )
             update["sample"] = None
             update["rejections"] = (*outcome.rejections, rejection)
+        elif sample is not None:
+            update["sample"] = sample.model_copy(update={"attempt": forget(sample.attempt, hidden)})
         return outcome.model_copy(update=update)
+
+
+def forget(attempt: Attempt, hidden: list[str]) -> Attempt:
+    """``attempt`` without a withheld reply in its prompt (a regeneration shows the answer it
+    replaces as an assistant turn)."""
+    if not hidden:
+        return attempt
+    messages = tuple(
+        m.model_copy(update={"content": WITHHELD})
+        if m.role == "assistant"
+        and m.content.strip()
+        and any(t in m.content or m.content in t for t in hidden)
+        else m
+        for m in attempt.messages
+    )
+    return attempt.model_copy(update={"messages": messages})
