@@ -1,6 +1,6 @@
 """What the leakage check costs: seconds per 1,000 records against a set of source paragraphs.
 
-    python bench/leakage_cost.py --records 1000 --sources 1000 [--embed] [--json bench/results/leakage_cost.json]
+    python bench/leakage_cost.py --records 1000 --sources 1000 [--embed] [--json OUT.json]
 
 Sources are paragraphs of 80 words drawn (seeded) from a 5,000-word vocabulary; records are
 60-word texts, every tenth one with a 40-word span copied from a source. Timed separately:

@@ -249,12 +249,13 @@ def inspect_cmd(
         return
     table = Table(title=f"run {run_dir}", show_header=False)
     for key, value in info.items():
-        if key in ("coverage", "coverage_skew", "diversity"):
+        if key in ("coverage", "coverage_skew", "diversity", "leakage"):
             continue
         table.add_row(key, pairs(value) if isinstance(value, dict) else str(value))
     out_console.print(table)
     if info.get("diversity"):
         out_console.print(f"diversity: {pairs(info['diversity'])}", highlight=False)
+    cli_audit.print_run_leakage(info.get("leakage"), out_console)
     if info.get("coverage"):
         table, verdict = coverage_table(info)
         out_console.print(table)

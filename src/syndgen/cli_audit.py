@@ -130,6 +130,30 @@ def _print_leakage(report: dict[str, Any], console: Console) -> None:
         console.print(f"{copy['record']}: {copy['reason']}: {escape(copy['detail'])}", highlight=False)
 
 
+def print_run_leakage(leakage: dict[str, Any] | None, console: Console) -> None:
+    """``syndgen inspect``'s leakage lines: the counts and rate, the kept records' spans."""
+    if not leakage:
+        return
+    console.print(
+        f"leakage ({leakage['action']}): {leakage['checked']} checked, {leakage['rejected_leak']} leak, "
+        f"{leakage['rejected_contaminated']} contaminated, {leakage['flagged']} flagged, "
+        f"{leakage['withheld_attempts']} attempts withheld; leak rate {leakage['leak_rate']:.2%}",
+        highlight=False,
+    )
+    for name, d in leakage["kept"].items():
+        if d and d.get("n"):
+            console.print(
+                f"  kept {name}: median {d['p50']}, p95 {d['p95']}, max {d['max']}", highlight=False
+            )
+    for copy in leakage["copies"][:20]:
+        span = f", {copy['span'][2]} tokens" if copy.get("span") else ""
+        console.print(
+            f"  seed {copy['seed_index']} {copy['action']} {copy['reason']}: {escape(str(copy['source']))}"
+            f" ({copy['measure']} {copy['value']}{span})",
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer, handle_errors: Decorator, out_console: Console, err_console: Console) -> None:
     @app.command("leakage")
     @handle_errors
