@@ -182,3 +182,23 @@ def test_enabled_with_every_measure_off_is_refused():
 def test_default_privacy_section_checks_nothing():
     assert not PrivacyConfig().checks_leakage
     assert PrivacyConfig(decontaminate=["eval.jsonl"]).checks_leakage
+
+
+def test_the_gate_withholds_a_copied_question_that_got_no_answer():
+    from syndgen.privacy.leakage_gate import LeakageGate
+    from syndgen.records import Question, Rejection, Seed, SeedOutcome
+
+    events = []
+    gate = LeakageGate(checker(), "reject", on_event=lambda kind, payload: events.append((kind, payload)))
+    outcome = SeedOutcome(
+        seed=Seed(index=3, topic="t"),
+        question=Question(text=" ".join(WORDS[10:70]) + "?", model="m"),
+        rejections=(Rejection(seed_index=3, stage="question", reason="not_a_question"),),
+    )
+    guarded = gate.guard(outcome)
+    assert guarded.question.text == "" and guarded.rejections == outcome.rejections
+    ((kind, payload),) = events
+    assert kind == "leakage" and payload["action"] == "withheld" and payload["attempt_no"] is None
+    assert payload["source"] == "ex.jsonl row 1" and payload["span"] == [0, 10, 60]
+    untouched = outcome.model_copy(update={"question": Question(text="An original question?", model="m")})
+    assert gate.guard(untouched) == untouched

@@ -94,6 +94,8 @@ class LeakageGate:
             hidden += [t for t in (attempt.raw_text, attempt.answer) if t.strip()]
         update: dict[str, Any] = {"attempts": tuple(forget(a, hidden) for a in attempts)}
         if asked is not None and outcome.question is not None:
+            if not outcome.attempts:  # a question rejected before any answer: logged on its own
+                self._event(outcome, None, "withheld", asked)
             update["question"] = outcome.question.model_copy(update={"text": ""})
         if sample is not None and own is not None:
             rejection = Rejection(
