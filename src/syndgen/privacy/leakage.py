@@ -46,7 +46,7 @@ class Finding:
         return {
             "reason": self.reason,
             "measure": self.measure,
-            "value": round(float(self.value), 4),
+            "value": self.value if isinstance(self.value, int) else round(float(self.value), 4),
             "source": self.source,
             "origin": self.origin,
             "span": list(self.span) if self.span else None,
