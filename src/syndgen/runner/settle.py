@@ -1,6 +1,8 @@
-"""The final gate on each committed sample, in seed order: duplicates of any earlier seed, then
-quotas. A seed only saw what was committed a plan window before it started; this gate sees
-everything committed before it, so the kept data has no duplicate and no value over quota."""
+"""The final gate on each committed sample, in seed order: leakage and decontamination (when the
+run's ``privacy`` section asks, see :mod:`syndgen.privacy.leakage_gate`), duplicates of any
+earlier seed, then quotas. A seed only saw what was committed a plan window before it started;
+this gate sees everything committed before it, so the kept data has no duplicate and no value
+over quota."""
 
 from __future__ import annotations
 
