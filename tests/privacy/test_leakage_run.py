@@ -158,3 +158,24 @@ def test_a_resumed_run_logs_a_resume(rejected_run, tmp_path):
     assert set(runs[0]["prompts"]) >= {"question", "answer", "critic"}
     assert all(len(h) == 64 for h in runs[0]["prompts"].values())
     assert TOPICS  # the topics the fixtures script
+
+
+def test_a_run_stopped_early_and_resumed_ends_with_the_same_decisions(tmp_path, rejected_run):
+    paths = write_inputs(tmp_path / "inputs")
+    out = tmp_path / "run"
+    for count in (2, 5):  # the count is outside the config hash: the second session resumes
+        config = RunConfig.model_validate({**run_config(paths), "count": count})
+        backend = copying_backend()
+        run_pipeline(
+            config, out, context=build_context(config, generator=backend, critic=backend, duplicates=False)
+        )
+    db = sqlite3.connect(out / "run.sqlite")
+    log = entries(db)
+    assert verify_chain(db)[1] is None
+    assert [e.payload["event"] for e in log if e.kind == "run"] == ["start", "resume"]
+    resumed_at = next(e.seq for e in log if e.kind == "run" and e.payload["event"] == "resume")
+    assert any(e.kind == "leakage" and e.seq > resumed_at for e in log)  # the second session checks too
+    full = inspect_run(rejected_run[0])["leakage"]
+    report = inspect_run(out)["leakage"]
+    for key in ("checked", "rejected_leak", "rejected_contaminated", "withheld_attempts"):
+        assert report[key] == full[key], key
