@@ -26,7 +26,7 @@ try:  # typer >= 0.26 parses with its own copy of click
 except ImportError:  # pragma: no cover - older typer runs on click itself
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from syndgen import cli_critic, cli_distill, cli_prompts, cli_redact, cli_serve, cli_templates
+from syndgen import cli_audit, cli_critic, cli_distill, cli_prompts, cli_redact, cli_serve, cli_templates
 from syndgen.api import default_out, inspect_run
 from syndgen.cli_tables import coverage_table, pairs, summary_rows
 from syndgen.cli_tabular import register as register_tabular
@@ -249,12 +249,13 @@ def inspect_cmd(
         return
     table = Table(title=f"run {run_dir}", show_header=False)
     for key, value in info.items():
-        if key in ("coverage", "coverage_skew", "diversity"):
+        if key in ("coverage", "coverage_skew", "diversity", "leakage"):
             continue
         table.add_row(key, pairs(value) if isinstance(value, dict) else str(value))
     out_console.print(table)
     if info.get("diversity"):
         out_console.print(f"diversity: {pairs(info['diversity'])}", highlight=False)
+    cli_audit.print_run_leakage(info.get("leakage"), out_console)
     if info.get("coverage"):
         table, verdict = coverage_table(info)
         out_console.print(table)
@@ -343,6 +344,7 @@ cli_templates.register(app, handle_errors, out_console, err_console, _execute)
 cli_distill.register(app, handle_errors, out_console, err_console)
 cli_serve.register(app, handle_errors, out_console, err_console)
 cli_redact.register(app, handle_errors, out_console, err_console)
+cli_audit.register(app, handle_errors, out_console, err_console)
 register_tabular(app, handle_errors)
 
 

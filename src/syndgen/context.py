@@ -81,6 +81,8 @@ class RunContext:
     pii: PiiStage | None = None
     """``privacy.pii``: the redactor every outcome passes before it is stored (it counts what it
     finds, the one mutable part of a context); None when redaction is off."""
+    leakage: Any = None
+    """The leakage gate (:class:`syndgen.privacy.leakage_gate.LeakageGate`) when the run checks."""
 
     @property
     def backends(self) -> list[Backend]:

@@ -18,6 +18,7 @@ import yaml
 
 from syndgen.config import RunConfig
 from syndgen.errors import InputError, RunStateError
+from syndgen.privacy.run_audit import record_start
 from syndgen.runlock import LOCK_NAME, RunLock
 from syndgen.store import STORE_NAME, RunStore, check_store
 
@@ -110,6 +111,11 @@ def open_run(run_dir: Path, config: RunConfig, *, overwrite: bool = False) -> Ru
         store = _open_locked(run_dir, config, overwrite, lock)
     except BaseException:
         lock.release()
+        raise
+    try:
+        record_start(store.db, config)  # the audit log: every start and resume
+    except BaseException:
+        store.close()
         raise
     return store
 

@@ -75,6 +75,7 @@ def render_card(
     lineage: dict[str, Any] | None = None,
     faults: dict[str, dict[str, int]] | None = None,
     validation: dict[str, Any] | None = None,
+    privacy_audit: dict[str, Any] | None = None,
 ) -> str:
     """The card's markdown (pure). ``faults``: counts per backend, from :func:`syndgen.faults.load`."""
     by_kind: dict[str, ExportedFile] = {}
@@ -113,5 +114,6 @@ def render_card(
         validation=validation or {},
         config_hash=config_hash,
         privacy=guarantee(config),
+        privacy_audit=privacy_audit or {},
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
     )

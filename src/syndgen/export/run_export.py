@@ -14,6 +14,7 @@ from syndgen.export.registry import exporter_names, get_exporter
 from syndgen.export.writers import FileFormat, write_rows
 from syndgen.faults import load as load_faults
 from syndgen.kpis import compute_kpis
+from syndgen.privacy.run_audit import card_privacy, export_payload, log_exports
 from syndgen.report import build_report, load_report
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
 from syndgen.store import RunStore
@@ -49,6 +50,7 @@ def export_run(
         outcomes = list(store.outcomes())
         with_context = config.grounding.context == "include"
         written: list[ExportedFile] = []
+        logged: list[dict[str, Any]] = []
         for kind in formats:
             rows = get_exporter(kind)(outcomes, mode, config.export.system_prompt, with_context)
             if not rows:
@@ -64,6 +66,8 @@ def export_run(
                         remember_export(run_dir, target)
                     shown = path.relative_to(run_dir) if path.is_relative_to(run_dir) else path
                     written.append(ExportedFile(kind=name, to=fmt, path=str(shown), rows=len(subset)))
+                    logged.append(export_payload(path, str(shown), len(subset)))
+        log_exports(store.path, logged)
         if target is None or target.is_relative_to(run_dir.resolve()):
             _write_card(run_dir, store, written)
         return written
@@ -155,6 +159,7 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
         lineage=_lineage(store),
         faults=load_faults(store),
         validation=card_validation(run_dir, config),
+        privacy_audit=card_privacy(store, report),
     )
     try:
         atomic_write_text(run_dir / CARD_NAME, card)

@@ -78,6 +78,13 @@ def has_table(db: sqlite3.Connection) -> bool:
     return row is not None
 
 
+def has_kind(db: sqlite3.Connection, kind: str) -> bool:
+    """Does the log hold an entry of ``kind``?"""
+    if not has_table(db):
+        return False
+    return db.execute("SELECT 1 FROM audit WHERE kind = ? LIMIT 1", (kind,)).fetchone() is not None
+
+
 def append_event(db: sqlite3.Connection, kind: str, payload: Mapping[str, Any]) -> str:
     """Append one entry and return its hash. Runs in its own transaction unless one is open."""
     _check_no_secrets(payload)

@@ -12,6 +12,7 @@ from syndgen.context import RunContext
 from syndgen.faults import save as save_faults
 from syndgen.kinds.base import Kind, check_supported, resolve_kind
 from syndgen.privacy.stage import check_key
+from syndgen.privacy.run_leakage import checker_for, leakage_gate, run_summary
 from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
 from syndgen.rundir import open_run
 from syndgen.runner.build import build_context
@@ -80,7 +81,10 @@ def _session(store: RunStore, ctx: RunContext, kind: Kind, on_outcome: ProgressC
         save_faults(store, ctx.backends)  # the faults ridden out (or not) go in the run's record
         store.end_session()
     embeds = not ctx.generator.capabilities.model_free
-    save_report(store, build_report(store, ctx.config, embed_diversity=embeds))
+    report = build_report(store, ctx.config, embed_diversity=embeds)
+    if ctx.leakage is not None:
+        report["leakage"] = run_summary(store, ctx.leakage.checker)
+    save_report(store, report)
 
 
 def run_pipeline(
@@ -96,6 +100,8 @@ def run_pipeline(
     kind = resolve_kind(config.task.kind)
     check_supported(config, kind)
     check_key(config.privacy.pii, run_dir)
+    # Every leakage source and evaluation file is read before the run folder is touched.
+    checker = checker_for(config) if config.privacy.checks_leakage else None
     store = open_run(run_dir, config, overwrite=overwrite)
     own = context is None
     ctx = context
@@ -106,6 +112,8 @@ def run_pipeline(
         if work:
             # Loads models: fails fast on a bad model or server.
             ctx = _fix_dp_rows(store, _fix_topics(store, ctx or build_context(config, kind=kind)))
+            if ctx.leakage is None and checker is not None:
+                ctx = replace(ctx, leakage=leakage_gate(store, config, checker))
         if on_start is not None:
             on_start(samples, config.count, store.count("outcomes"))
         if work and ctx is not None:

@@ -1,6 +1,8 @@
-"""The final gate on each committed sample, in seed order: duplicates of any earlier seed, then
-quotas. A seed only saw what was committed a plan window before it started; this gate sees
-everything committed before it, so the kept data has no duplicate and no value over quota."""
+"""The final gate on each committed sample, in seed order: leakage and decontamination (when the
+run's ``privacy`` section asks, see :mod:`syndgen.privacy.leakage_gate`), duplicates of any
+earlier seed, then quotas. A seed only saw what was committed a plan window before it started;
+this gate sees everything committed before it, so the kept data has no duplicate and no value
+over quota."""
 
 from __future__ import annotations
 
@@ -58,7 +60,10 @@ def _reject(outcome: SeedOutcome, stage: str, reason: str, detail: str) -> SeedO
 
 
 def settle(outcome: SeedOutcome, known: Known, state: PlanState, ctx: RunContext) -> SeedOutcome:
-    """Final in-order checks on an accepted sample: duplicates of any earlier seed, then quotas."""
+    """Final in-order checks: leakage (every generated text of the outcome, kept or not), then on
+    an accepted sample duplicates of any earlier seed, then quotas."""
+    if ctx.leakage is not None:
+        outcome = ctx.leakage.guard(outcome)
     if outcome.sample is None:
         return outcome
     if question_key(outcome.sample.question.text) in known:
