@@ -7,9 +7,9 @@ rejected with reason ``leak`` (``contaminated``) at stage ``privacy``, and every
 withheld: emptied in the outcome, and replaced where a later prompt showed it (the regeneration
 shows the answer it replaces), so neither the store nor an export holds it; a critic's verdict
 that quotes a source is withheld the same way, with the critique a regeneration was shown. The
-rest of the prompts, which hold what the generator was shown, are kept. With ``action: flag`` nothing is changed; a kept
-sample that leaks carries a ``leakage`` column naming what it copies. Each decision is one audit
-event (kind ``leakage``), with the source and span, never the text.
+rest of the prompts, which hold what the generator was shown, are kept. With ``action: flag``
+nothing is changed; a kept sample that leaks carries a ``leakage`` column naming what it copies.
+Each decision is one audit event (kind ``leakage``), with the source and span, never the text.
 """
 
 from __future__ import annotations
