@@ -96,8 +96,9 @@ def question(request) -> str:
 
 def score(request) -> str:
     graded = request.messages[-1].content + request.messages[-2].content
-    low = snippet(EXAMPLES[1]["answer"]) in graded
-    return '{"rationale": "copied", "score": 2}' if low else '{"rationale": "sound", "score": 5}'
+    if snippet(EXAMPLES[1]["answer"]) in graded:  # the critic quotes the copy back
+        return json.dumps({"rationale": f"This repeats: {EXAMPLES[1]['answer']}", "score": 2})
+    return '{"rationale": "sound", "score": 5}'
 
 
 def copying_backend() -> FakeBackend:

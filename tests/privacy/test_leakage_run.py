@@ -101,6 +101,13 @@ def test_no_copied_paragraph_in_the_exports_or_the_generated_text(rejected_run):
         for attempt in attempts:
             generated.append(attempt["raw_text"] + attempt["answer"] + attempt["reasoning"])
             generated += [m["content"] for m in attempt["messages"] if m["role"] == "assistant"]
+    generated += [r + "\n" + (raw or "") for r, raw in db.execute("SELECT rationale, '' FROM verdicts")]
+    for (blob,) in db.execute("SELECT outcome_json FROM outcomes"):
+        outcome = json.loads(blob)
+        attempts = outcome["attempts"] + ([outcome["sample"]["attempt"]] if outcome["sample"] else [])
+        generated += [v["rationale"] + v["raw_text"] for v in outcome["verdicts"]]
+        for attempt in attempts:  # the critique a regeneration was shown
+            generated += [m["content"].partition("A reviewer")[2] for m in attempt["messages"]]
     for text in (*COPIED.values(), EVAL_ITEM):
         assert not any(snippet(text) in g for g in generated), text[:40]
 
@@ -120,7 +127,8 @@ def test_every_decision_and_export_is_in_the_audit_log(rejected_run):
     assert verify_chain(db)[1] is None
     assert log[0].kind == "run" and log[0].payload["event"] == "start"
     decisions = [e.payload for e in log if e.kind == "leakage"]
-    assert sorted(d["action"] for d in decisions) == ["rejected", "rejected", "rejected", "withheld"]
+    actions = sorted(d["action"] for d in decisions)
+    assert actions == ["rejected", "rejected", "rejected", "withheld", "withheld_critique"]
     exports = {e.payload["path"]: e.payload for e in log if e.kind == "export"}
     for f in files:
         digest = hashlib.sha256((out / f.path).read_bytes()).hexdigest()

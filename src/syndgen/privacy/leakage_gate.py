@@ -5,10 +5,11 @@ answer and turns), not only the kept sample's: a rejected attempt is stored too,
 uses it as ``rejected``. With ``action: reject`` a kept sample that leaks (or is contaminated) is
 rejected with reason ``leak`` (``contaminated``) at stage ``privacy``, and every leaking text is
 withheld: emptied in the outcome, and replaced where a later prompt showed it (the regeneration
-shows the answer it replaces), so neither the store nor an export holds it. The rest of the
-prompts, which hold what the generator was shown, are kept. With ``action: flag`` nothing is changed; a kept
-sample that leaks carries a ``leakage`` column naming what it copies. Each decision is one audit
-event (kind ``leakage``), with the source and span, never the text.
+shows the answer it replaces), so neither the store nor an export holds it; a critic's verdict
+that quotes a source is withheld the same way, with the critique a regeneration was shown. The
+rest of the prompts, which hold what the generator was shown, are kept. With ``action: flag``
+nothing is changed; a kept sample that leaks carries a ``leakage`` column naming what it copies.
+Each decision is one audit event (kind ``leakage``), with the source and span, never the text.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class LeakageGate:
         return (asked[0] if asked else None), per_attempt
 
     def guard(self, outcome: SeedOutcome) -> SeedOutcome:
+        if self.action == "reject":
+            outcome = self._critiques(outcome)
         asked, per_attempt = self.findings(outcome)
         if asked is None and not per_attempt:
             return outcome
@@ -73,6 +76,34 @@ class LeakageGate:
                 return outcome.model_copy(update={"sample": sample.model_copy(update={"columns": columns})})
             return outcome
         return self._reject(outcome, asked, per_attempt, own)
+
+    def _critiques(self, outcome: SeedOutcome) -> SeedOutcome:
+        """A critic's verdict that quotes a source is withheld, and so is the critique a later
+        regeneration prompt showed from it."""
+        verdicts, quoted = [], []
+        for verdict in outcome.verdicts:
+            found = self.checker.measure(f"{verdict.rationale}\n{verdict.raw_text}").findings
+            if found:
+                self._event(outcome, verdict.attempt_no, "withheld_critique", found[0])
+                quoted += [verdict.rationale, verdict.rationale[:599].rstrip()]
+                verdict = verdict.model_copy(update={"rationale": WITHHELD, "raw_text": ""})
+            verdicts.append(verdict)
+        if not quoted:
+            return outcome
+        update: dict[str, Any] = {
+            "verdicts": tuple(verdicts),
+            "attempts": tuple(_replace_in_prompt(a, quoted) for a in outcome.attempts),
+        }
+        sample = outcome.sample
+        if sample is not None:
+            fixed = next(
+                (v for v in verdicts if sample.verdict and v.attempt_no == sample.verdict.attempt_no), None
+            )
+            attempt = _replace_in_prompt(sample.attempt, quoted)
+            update["sample"] = sample.model_copy(
+                update={"attempt": attempt, "verdict": fixed or sample.verdict}
+            )
+        return outcome.model_copy(update=update)
 
     def _reject(
         self,
@@ -125,4 +156,15 @@ def forget(attempt: Attempt, hidden: list[str]) -> Attempt:
         else m
         for m in attempt.messages
     )
+    return attempt.model_copy(update={"messages": messages})
+
+
+def _replace_in_prompt(attempt: Attempt, texts: list[str]) -> Attempt:
+    def clean(content: str) -> str:
+        for text in texts:
+            if text.strip():
+                content = content.replace(text, WITHHELD)
+        return content
+
+    messages = tuple(m.model_copy(update={"content": clean(m.content)}) for m in attempt.messages)
     return attempt.model_copy(update={"messages": messages})
