@@ -143,7 +143,16 @@ class Rejection(_Frozen):
     seed_index: int
     attempt_no: int | None = None
     stage: Literal[
-        "question", "filter", "critic", "backend", "dedup", "verify", "vote", "coverage", "grounding"
+        "question",
+        "filter",
+        "critic",
+        "backend",
+        "dedup",
+        "verify",
+        "vote",
+        "coverage",
+        "grounding",
+        "review",
     ]
     reason: str
     detail: str = ""

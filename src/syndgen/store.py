@@ -117,7 +117,38 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite3.Connection) -> None:
+    """Reviewers' decisions on records (:mod:`syndgen.review`): accept, reject with a reason, or
+    edit, with who and when. Append-only: a later decision on the same attempt supersedes an
+    earlier one, and triggers refuse any change or deletion of a stored row."""
+    db.executescript(
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            seed_index INTEGER NOT NULL,
+            attempt_no INTEGER NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'edit')),
+            reviewer TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            answer TEXT,
+            reasoning TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX reviews_by_seed ON reviews(seed_index, attempt_no);
+        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+            BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+        CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews
+            BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+]
 
 
 def migrate(db: sqlite3.Connection) -> None:

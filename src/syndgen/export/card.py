@@ -75,6 +75,7 @@ def render_card(
     lineage: dict[str, Any] | None = None,
     faults: dict[str, dict[str, int]] | None = None,
     validation: dict[str, Any] | None = None,
+    reviews: dict[str, int] | None = None,
 ) -> str:
     """The card's markdown (pure). ``faults``: counts per backend, from :func:`syndgen.faults.load`."""
     by_kind: dict[str, ExportedFile] = {}
@@ -111,6 +112,7 @@ def render_card(
         lineage=lineage or {},
         faults=_fault_rows(faults or {}),
         validation=validation or {},
+        reviews=reviews or {},
         config_hash=config_hash,
         privacy=guarantee(config),
         config_yaml=yaml.safe_dump(config, sort_keys=False, allow_unicode=True),

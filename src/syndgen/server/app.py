@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndgen.errors import (
@@ -31,7 +31,8 @@ from syndgen.errors import (
 from syndgen.server import jobs as files
 from syndgen.server import reads
 from syndgen.server.events import tail
-from syndgen.server.intake import submit
+from syndgen.server import routes_builder, routes_review
+from syndgen.server.routes_builder import read_submission
 from syndgen.server.jobs import STATES
 from syndgen.server.queue import JobConflict, JobNotFound, Supervisor
 from syndgen.server.settings import ServerSettings
@@ -100,12 +101,49 @@ def _install_http_handlers(app: FastAPI, settings: ServerSettings) -> None:
 
     @app.middleware("http")
     async def auth(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if settings.token is not None:
-            given = request.headers.get("authorization", "")
-            expected = f"Bearer {settings.token.get_secret_value()}"
-            if not hmac.compare_digest(given.encode(), expected.encode()):
-                return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-        return await call_next(request)
+        if settings.token is None or request.url.path in OPEN_PATHS:
+            return await call_next(request)
+        expected = settings.token.get_secret_value()
+        given = request.headers.get("authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+            return await call_next(request)
+        cookie = request.cookies.get(COOKIE, "")
+        if cookie and hmac.compare_digest(cookie.encode(), expected.encode()):
+            # a browser signed in at /login: a change must come from the UI's own scripts
+            # (a custom header no cross-site form can send), besides the SameSite=Strict cookie
+            if request.method in ("GET", "HEAD") or request.headers.get("x-syndgen-ui") == "1":
+                return await call_next(request)
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/login", status_code=303)
+        return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
+
+    @app.get("/login", include_in_schema=False)
+    async def login_page() -> HTMLResponse:
+        return HTMLResponse(LOGIN_PAGE.format(message=""))
+
+    @app.post("/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        from urllib.parse import parse_qs
+
+        body = (await read_body(request, 4096)).decode("utf-8", errors="replace")
+        token = (parse_qs(body).get("token") or [""])[0]
+        expected = settings.token.get_secret_value() if settings.token else ""
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            return HTMLResponse(LOGIN_PAGE.format(message="<p role=alert>Wrong token.</p>"), status_code=401)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+
+COOKIE = "syndgen_token"
+OPEN_PATHS = frozenset({"/login", "/ui/static/app.css"})
+LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · syndgen</title>
+<link rel="stylesheet" href="/ui/static/app.css"></head><body><main id="main">
+<h1>syndgen</h1><p>This server needs its token (<code>--token</code> or <code>$SYNDGEN_TOKEN</code>).</p>{message}
+<form method="post" action="/login"><div class="field"><label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus></div>
+<button type="submit" class="primary">Sign in</button></form></main></body></html>"""
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -128,6 +166,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     _install_http_handlers(app, settings)
     _job_routes(app, supervisor, settings)
     _data_routes(app, supervisor)
+    routes_review.install(app, supervisor)
+    routes_builder.install(app, settings)
+    from syndgen.server.ui import routes as ui_routes
+
+    ui_routes.install(app, supervisor, settings)
     return app
 
 
@@ -140,11 +183,15 @@ def _job_routes(app: FastAPI, sup: Supervisor, settings: ServerSettings) -> None
         return {"ok": True, "jobs": sup.counts(), "max_running": settings.max_running}
 
     @app.post("/v1/jobs", status_code=201)
-    async def create_job(request: Request, name: Annotated[str | None, Query(max_length=100)] = None) -> Any:
-        """Submit a run config (YAML or JSON body); the job is queued."""
-        body = await read_body(request, settings.max_body)
-        submission = await run_in_threadpool(submit, body, settings.allowed_dirs)
-        return sup.submit(submission, name).model_dump()
+    async def create_job(
+        request: Request,
+        name: Annotated[str | None, Query(max_length=100)] = None,
+        template: Annotated[str | None, Query(max_length=200, description="DOMAIN/TASK")] = None,
+    ) -> Any:
+        """Submit a run config (YAML or JSON body); the job is queued. With ``template``, the
+        body (may be empty) holds keys laid over that template's config."""
+        submission = await read_submission(request, settings, template)
+        return sup.submit(submission, name or (template.replace("/", "-") if template else None)).model_dump()
 
     @app.get("/v1/jobs")
     async def list_jobs(
