@@ -62,7 +62,10 @@ class Client:
         return self._call(method, path, **kwargs).json()
 
     def submit(
-        self, config: dict[str, Any] | str | Path | None = None, name: str | None = None, template: str | None = None
+        self,
+        config: dict[str, Any] | str | Path | None = None,
+        name: str | None = None,
+        template: str | None = None,
     ) -> dict[str, Any]:
         """Queue a job: a config as a mapping, as YAML/JSON text, or a config file's path; with
         ``template`` (``domain/task``), ``config`` holds keys laid over the template's."""
@@ -72,7 +75,9 @@ class Client:
         result: dict[str, Any] = self._json("POST", "/v1/jobs", content=body, params=params, headers=headers)
         return result
 
-    def check_config(self, config: dict[str, Any] | str | Path | None = None, template: str | None = None) -> Any:
+    def check_config(
+        self, config: dict[str, Any] | str | Path | None = None, template: str | None = None
+    ) -> Any:
         """Validate a config as a submission would be, without queuing it."""
         params = {"template": template} if template else {}
         headers = {"Content-Type": "application/yaml"}
@@ -100,7 +105,9 @@ class Client:
         result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/reviews")
         return result
 
-    def review(self, job_id: str, seed_index: int, decision: str, reviewer: str, **fields: Any) -> dict[str, Any]:
+    def review(
+        self, job_id: str, seed_index: int, decision: str, reviewer: str, **fields: Any
+    ) -> dict[str, Any]:
         """Store a decision: ``accept``, ``reject`` (``reason=``) or ``edit`` (``answer=``,
         optionally ``reasoning=``); ``attempt_no=`` picks an attempt other than the kept one."""
         body = {"seed_index": seed_index, "decision": decision, "reviewer": reviewer, **fields}

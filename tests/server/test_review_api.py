@@ -29,7 +29,9 @@ def client(server: Serve) -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def job(client: Client) -> str:
-    config = dryrun(4, task={"topics": ["tides", "volcanoes"], "axes": [{"name": "level", "values": ["a", "b"]}]})
+    config = dryrun(
+        4, task={"topics": ["tides", "volcanoes"], "axes": [{"name": "level", "values": ["a", "b"]}]}
+    )
     job_id = client.submit(config, name="reviewed")["id"]
     assert client.wait(job_id, timeout=120)["state"] == "done"
     return job_id
@@ -72,10 +74,19 @@ def test_reviews_change_the_exports_and_the_card(client: Client, job: str, serve
     client.review(job, 2, "accept", "ann")
     listed = client.reviews(job)
     assert [r["decision"] for r in listed["items"]] == ["reject", "edit", "accept"]
-    assert listed["counts"] == {"decisions": 3, "records": 3, "reviewers": 2, "accepted": 1, "rejected": 1, "edited": 1}
+    assert listed["counts"] == {
+        "decisions": 3,
+        "records": 3,
+        "reviewers": 2,
+        "accepted": 1,
+        "rejected": 1,
+        "edited": 1,
+    }
     after = _sft(client, job)
     assert [r["id"] for r in after] == ["seed-000001", "seed-000002", "seed-000003"]
-    assert after[0]["messages"][-1]["content"].endswith("An edited answer.") and after[0]["review"] == "edited"
+    assert (
+        after[0]["messages"][-1]["content"].endswith("An edited answer.") and after[0]["review"] == "edited"
+    )
     dpo = [json.loads(x) for x in client.export(job, "dpo").decode().splitlines()]
     pair = next(r for r in dpo if r["id"] == "seed-000001")
     assert pair["chosen"][0]["content"].endswith("An edited answer.")

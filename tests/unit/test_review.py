@@ -17,7 +17,9 @@ from syndgen.store import MIGRATIONS, STORE_NAME, RunStore
 
 
 def review(id_, seed, no, decision, **kw):
-    return Review(id=id_, seed_index=seed, attempt_no=no, decision=decision, reviewer="ann", created_at=1.0, **kw)
+    return Review(
+        id=id_, seed_index=seed, attempt_no=no, decision=decision, reviewer="ann", created_at=1.0, **kw
+    )
 
 
 def kept_only(index=5):
@@ -26,7 +28,11 @@ def kept_only(index=5):
     a = attempt(1, "steps", "kept answer").model_copy(update={"seed_index": index})
     v = verdict(1, 5).model_copy(update={"seed_index": index})
     return SeedOutcome(
-        seed=seed, question=q, attempts=(a,), verdicts=(v,), sample=Sample(seed=seed, question=q, attempt=a, verdict=v)
+        seed=seed,
+        question=q,
+        attempts=(a,),
+        verdicts=(v,),
+        sample=Sample(seed=seed, question=q, attempt=a, verdict=v),
     )
 
 
@@ -61,7 +67,9 @@ def test_an_edited_answer_is_the_sft_answer_and_chosen_over_the_original():
     assert row["review"] == "edited" and row["score"] is None
     (pair,) = dpo_rows(reviewed, "strip")
     assert pair["chosen"][0]["content"] == "fixed answer"
-    assert pair["rejected"][0]["content"] == "kept answer" and pair["rejected_reason"] == "review: edited by ann"
+    assert (
+        pair["rejected"][0]["content"] == "kept answer" and pair["rejected_reason"] == "review: edited by ann"
+    )
 
 
 def test_the_latest_decision_on_an_attempt_is_in_force():

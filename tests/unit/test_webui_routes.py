@@ -33,8 +33,14 @@ def app_client(tmp_path_factory):
     settings = ServerSettings(workdir=work)
     folders = JobFolders(settings.jobs_dir)
     record = JobRecord(
-        id="0000-done", name="finished", state="done", created_at=time.time(), target=3, backend="dryrun",
-        embedded=False, finished_at=time.time(),
+        id="0000-done",
+        name="finished",
+        state="done",
+        created_at=time.time(),
+        target=3,
+        backend="dryrun",
+        embedded=False,
+        finished_at=time.time(),
     )
     folders.create(record, CONFIG)
     run_pipeline(RunConfig.model_validate(CONFIG), folders.run_dir(record.id))
@@ -75,16 +81,24 @@ def test_pages_render_with_their_content(app_client):
 
 def test_review_routes_and_the_exports(app_client):
     job = "0000-done"
-    made = app_client.post(f"/v1/jobs/{job}/reviews", json={"seed_index": 0, "decision": "reject", "reviewer": "ann", "reason": "bad"})
+    made = app_client.post(
+        f"/v1/jobs/{job}/reviews",
+        json={"seed_index": 0, "decision": "reject", "reviewer": "ann", "reason": "bad"},
+    )
     assert made.status_code == 201 and made.json()["attempt_no"] == 1
-    app_client.post(f"/v1/jobs/{job}/reviews", json={"seed_index": 1, "decision": "edit", "reviewer": "ann", "answer": "new"})
+    app_client.post(
+        f"/v1/jobs/{job}/reviews",
+        json={"seed_index": 1, "decision": "edit", "reviewer": "ann", "answer": "new"},
+    )
     assert app_client.get(f"/v1/jobs/{job}/reviews").json()["counts"]["decisions"] == 2
     sft = [json.loads(x) for x in app_client.get(f"/v1/jobs/{job}/exports/sft").text.splitlines()]
     assert [r["id"] for r in sft] == ["seed-000001", "seed-000002"]
     record = app_client.get(f"/v1/jobs/{job}/records/1").json()
     assert record["dpo"]["chosen"][0]["content"] == "new" and record["reviews"][0]["decision"] == "edit"
     assert app_client.get(f"/v1/jobs/{job}/records?review=none").json()["total"] == 1
-    bad = app_client.post(f"/v1/jobs/{job}/reviews", json={"seed_index": 0, "decision": "reject", "reviewer": "ann"})
+    bad = app_client.post(
+        f"/v1/jobs/{job}/reviews", json={"seed_index": 0, "decision": "reject", "reviewer": "ann"}
+    )
     assert bad.status_code == 400 and "reason" in bad.json()["error"]
     page = app_client.get(f"/jobs/{job}/review?seed=1").text
     assert "In force: edit by ann" in page
@@ -108,9 +122,19 @@ def test_quality_and_builder_routes(app_client):
 
 def test_record_filters_and_diffs_are_pure():
     row = {
-        "status": "kept", "role": "answer", "topic": "t", "difficulty": None, "verified": None, "review": None,
-        "reasons": ["low_score"], "attributes": {"level": ["a", "b"]}, "score": 3,
-        "question": "Why?", "reasoning": "", "answer": "Because", "rationale": "",
+        "status": "kept",
+        "role": "answer",
+        "topic": "t",
+        "difficulty": None,
+        "verified": None,
+        "review": None,
+        "reasons": ["low_score"],
+        "attributes": {"level": ["a", "b"]},
+        "score": 3,
+        "question": "Why?",
+        "reasoning": "",
+        "answer": "Because",
+        "rationale": "",
     }
     assert matches(row, RecordFilter(axis="level:b", reason="low_score", min_score=3, max_score=3, q="becau"))
     assert not matches(row, RecordFilter(axis="level:c"))
@@ -118,13 +142,25 @@ def test_record_filters_and_diffs_are_pure():
     assert not matches(row, RecordFilter(review="edit"))
     assert matches(row, RecordFilter(review="none"))
     ops = word_diff("the sum is 4", "the sum is 5")
-    assert ops == [{"op": "equal", "text": "the sum is "}, {"op": "delete", "text": "4"}, {"op": "insert", "text": "5"}]
+    assert ops == [
+        {"op": "equal", "text": "the sum is "},
+        {"op": "delete", "text": "4"},
+        {"op": "insert", "text": "5"},
+    ]
 
 
 def test_runs_page_figures():
     now = time.time()
-    record = JobRecord(id="x", name="n", state="running", created_at=now, target=10, backend="dryrun", embedded=False)
-    progress = {"samples": 5, "attempts": 8, "target": 10, "resumed_samples": 0, "session_started_at": now - 100}
+    record = JobRecord(
+        id="x", name="n", state="running", created_at=now, target=10, backend="dryrun", embedded=False
+    )
+    progress = {
+        "samples": 5,
+        "attempts": 8,
+        "target": 10,
+        "resumed_samples": 0,
+        "session_started_at": now - 100,
+    }
     row = job_row(record, progress, {"samples": 5, "attempts": 8, "wall_s": 0.0})
     assert row["percent"] == 50 and row["rejection_rate"] == 3 / 8 and 170 < row["per_hour"] < 190
     assert row["can_cancel"] and not row["can_resume"] and row["eta"].endswith("s")

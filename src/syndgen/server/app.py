@@ -8,16 +8,15 @@ the supervisor (:mod:`.queue`) owns job state, reads go through :mod:`.reads`, e
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from syndgen.errors import (
@@ -29,12 +28,13 @@ from syndgen.errors import (
     SyndgenError,
 )
 from syndgen.server import jobs as files
-from syndgen.server import reads
+from syndgen.server import reads, routes_builder, routes_review
+from syndgen.server.auth import install_auth
+from syndgen.server.body import TooLarge
 from syndgen.server.events import tail
-from syndgen.server import routes_builder, routes_review
-from syndgen.server.routes_builder import read_submission
 from syndgen.server.jobs import STATES
 from syndgen.server.queue import JobConflict, JobNotFound, Supervisor
+from syndgen.server.routes_builder import read_submission
 from syndgen.server.settings import ServerSettings
 from syndgen.store import STORE_NAME
 
@@ -42,26 +42,8 @@ log = logging.getLogger("syndgen.server")
 _STATUS = {ConfigError: 400, InputError: 400, MissingExtraError: 400, RunStateError: 409, ExportError: 409}
 
 
-class TooLarge(Exception):
-    pass
-
-
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused past ``limit`` bytes whether or not a Content-Length was sent."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _install_handlers(app: FastAPI, settings: ServerSettings) -> None:
@@ -99,52 +81,6 @@ def _install_http_handlers(app: FastAPI, settings: ServerSettings) -> None:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
 
-    @app.middleware("http")
-    async def auth(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if settings.token is None or request.url.path in OPEN_PATHS:
-            return await call_next(request)
-        expected = settings.token.get_secret_value()
-        given = request.headers.get("authorization", "")
-        if hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
-            return await call_next(request)
-        cookie = request.cookies.get(COOKIE, "")
-        if cookie and hmac.compare_digest(cookie.encode(), expected.encode()):
-            # a browser signed in at /login: a change must come from the UI's own scripts
-            # (a custom header no cross-site form can send), besides the SameSite=Strict cookie
-            if request.method in ("GET", "HEAD") or request.headers.get("x-syndgen-ui") == "1":
-                return await call_next(request)
-        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-            return RedirectResponse("/login", status_code=303)
-        return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-
-    @app.get("/login", include_in_schema=False)
-    async def login_page() -> HTMLResponse:
-        return HTMLResponse(LOGIN_PAGE.format(message=""))
-
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        from urllib.parse import parse_qs
-
-        body = (await read_body(request, 4096)).decode("utf-8", errors="replace")
-        token = (parse_qs(body).get("token") or [""])[0]
-        expected = settings.token.get_secret_value() if settings.token else ""
-        if not hmac.compare_digest(token.encode(), expected.encode()):
-            return HTMLResponse(LOGIN_PAGE.format(message="<p role=alert>Wrong token.</p>"), status_code=401)
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
-        return response
-
-
-COOKIE = "syndgen_token"
-OPEN_PATHS = frozenset({"/login", "/ui/static/app.css"})
-LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · syndgen</title>
-<link rel="stylesheet" href="/ui/static/app.css"></head><body><main id="main">
-<h1>syndgen</h1><p>This server needs its token (<code>--token</code> or <code>$SYNDGEN_TOKEN</code>).</p>{message}
-<form method="post" action="/login"><div class="field"><label for="token">Token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus></div>
-<button type="submit" class="primary">Sign in</button></form></main></body></html>"""
-
 
 def create_app(settings: ServerSettings) -> FastAPI:
     supervisor = Supervisor(settings)
@@ -164,6 +100,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.supervisor = supervisor
     _install_handlers(app, settings)
     _install_http_handlers(app, settings)
+    install_auth(app, settings)
     _job_routes(app, supervisor, settings)
     _data_routes(app, supervisor)
     routes_review.install(app, supervisor)

@@ -158,12 +158,24 @@ def list_records(run_dir: Path, f: RecordFilter, *, limit: int, offset: int) -> 
     rows = [row for o in outcomes for row in attempt_rows(o, current)]
     found = [r for r in rows if matches(r, f)]
     page = [
-        {**r, "answer": _snip(r["answer"]), "reasoning": _snip(r["reasoning"]), "rationale": _snip(r["rationale"])}
+        {
+            **r,
+            "answer": _snip(r["answer"]),
+            "reasoning": _snip(r["reasoning"]),
+            "rationale": _snip(r["rationale"]),
+        }
         for r in found[offset : offset + limit]
     ]
     kept = sum(1 for r in rows if r["status"] == "kept")
     counts = {"attempts": len(rows), "kept": kept, "rejected": len(rows) - kept}
-    return {"total": len(found), "offset": offset, "limit": limit, "items": page, "facets": _facets(rows), "counts": counts}
+    return {
+        "total": len(found),
+        "offset": offset,
+        "limit": limit,
+        "items": page,
+        "facets": _facets(rows),
+        "counts": counts,
+    }
 
 
 # --------------------------------------------------------------------------- one record
@@ -182,7 +194,9 @@ def word_diff(before: str, after: str) -> list[dict[str, str]]:
     return [d for d in out if d["text"]]
 
 
-def _attempt_detail(outcome: SeedOutcome, attempt: Attempt, current: dict[tuple[int, int], Review]) -> dict[str, Any]:
+def _attempt_detail(
+    outcome: SeedOutcome, attempt: Attempt, current: dict[tuple[int, int], Review]
+) -> dict[str, Any]:
     verdict = next((v for v in outcome.verdicts if v.attempt_no == attempt.attempt_no), None)
     kept_no = outcome.sample.attempt.attempt_no if outcome.sample else None
     decision = current.get((outcome.seed.index, attempt.attempt_no))

@@ -8,14 +8,13 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from syndgen.server.body import read_body
 from syndgen.server.intake import Submission, submit, submit_template
 from syndgen.server.settings import ServerSettings
 
 
 async def read_submission(request: Request, settings: ServerSettings, template: str | None) -> Submission:
     """A posted config (or a template plus the posted keys) checked as a job would be."""
-    from syndgen.server.app import read_body
-
     body = await read_body(request, settings.max_body)
     if template:
         return await run_in_threadpool(submit_template, template, body, settings.allowed_dirs)

@@ -11,9 +11,10 @@ licence beside it) and the page scripts; plotly.js comes from the installed ``pl
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -31,6 +32,8 @@ STATIC = HERE / "static"
 STATIC_FILES = {"app.css", "app.js", "monitor.js", "review.js", "builder.js", "quality.js", "htmx.min.js"}
 KINDS = ("qa", "math", "code", "structured", "conversation", "grounded")
 BACKENDS = ("llamacpp", "dryrun", "ollama", "openai")
+Page = Callable[..., HTMLResponse]
+"""``page(request, template_name, **context)``: a rendered page."""
 
 
 def _templates() -> Jinja2Templates:
@@ -62,7 +65,9 @@ def install(app: FastAPI, sup: Supervisor, settings: ServerSettings) -> None:
     @app.get("/ui/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:
         if name == "plotly.min.js" and (path := plotly_js()) is not None:
-            return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+            return FileResponse(
+                path, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+            )
         if name not in STATIC_FILES:
             return Response("not found", status_code=404, media_type="text/plain")
         media = "text/css" if name.endswith(".css") else "text/javascript"
@@ -87,7 +92,7 @@ def _job(sup: Supervisor, job_id: str) -> dict[str, Any]:
     return {**row, "config": sup.folders.config(job_id)}
 
 
-def _run_pages(app: FastAPI, sup: Supervisor, page: Any) -> None:
+def _run_pages(app: FastAPI, sup: Supervisor, page: Page) -> None:
     @app.get("/", include_in_schema=False)
     async def runs_page(request: Request) -> HTMLResponse:
         rows = await run_in_threadpool(_rows, sup)
@@ -104,7 +109,13 @@ def _run_pages(app: FastAPI, sup: Supervisor, page: Any) -> None:
 
         library = await run_in_threadpool(all_templates)
         return page(
-            request, "new.html", templates=library, chosen=template, kinds=KINDS, backends=BACKENDS, section="new"
+            request,
+            "new.html",
+            templates=library,
+            chosen=template,
+            kinds=KINDS,
+            backends=BACKENDS,
+            section="new",
         )
 
     @app.get("/jobs/{job_id}", include_in_schema=False)
@@ -139,7 +150,7 @@ def _filter(params: dict[str, str]) -> record_reads.RecordFilter:
     )
 
 
-def _record_pages(app: FastAPI, sup: Supervisor, page: Any) -> None:
+def _record_pages(app: FastAPI, sup: Supervisor, page: Page) -> None:
     @app.get("/jobs/{job_id}/records", include_in_schema=False)
     async def records_page(request: Request, job_id: str) -> HTMLResponse:
         job = await run_in_threadpool(_job, sup, job_id)
@@ -162,12 +173,18 @@ def _record_pages(app: FastAPI, sup: Supervisor, page: Any) -> None:
         return page(request, "record.html", job=job, record=record, tab="records", section="runs")
 
     @app.get("/jobs/{job_id}/review", include_in_schema=False)
-    async def review_page(request: Request, job_id: str, seed: int | None = None, status: str = "kept") -> HTMLResponse:
+    async def review_page(
+        request: Request, job_id: str, seed: int | None = None, status: str = "kept"
+    ) -> HTMLResponse:
         job = await run_in_threadpool(_job, sup, job_id)
         run_dir = sup.folders.run_dir(job_id)
         wanted = status if status in ("kept", "rejected") else None
         queue = await run_in_threadpool(
-            record_reads.list_records, run_dir, record_reads.RecordFilter(status=wanted), limit=10_000, offset=0
+            record_reads.list_records,
+            run_dir,
+            record_reads.RecordFilter(status=wanted),
+            limit=10_000,
+            offset=0,
         )
         seeds = list(dict.fromkeys(item["seed_index"] for item in queue["items"]))
         reviewed = {item["seed_index"] for item in queue["items"] if item["review"]}
@@ -203,7 +220,7 @@ def _record_pages(app: FastAPI, sup: Supervisor, page: Any) -> None:
         )
 
 
-def _library_pages(app: FastAPI, sup: Supervisor, page: Any) -> None:
+def _library_pages(app: FastAPI, sup: Supervisor, page: Page) -> None:
     @app.get("/templates", include_in_schema=False)
     async def templates_page(request: Request) -> HTMLResponse:
         from syndgen.templates_lib import all_templates

@@ -35,7 +35,7 @@ def duration(seconds: float | None) -> str:
     """``1h 02m``, ``3m 05s``, ``12s``, or an em dash (pure)."""
     if seconds is None:
         return "—"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds >= 3600:
         return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
     if seconds >= 60:
