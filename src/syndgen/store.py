@@ -118,9 +118,7 @@ def _migration_3(db: sqlite3.Connection) -> None:
 
 
 def _migration_4(db: sqlite3.Connection) -> None:
-    """Reviewers' decisions on records (:mod:`syndgen.review`): accept, reject with a reason, or
-    edit, with who and when. Append-only: a later decision on the same attempt supersedes an
-    earlier one, and triggers refuse any change or deletion of a stored row."""
+    """Reviewers' decisions (:mod:`syndgen.review`), append-only: triggers refuse changes."""
     db.executescript(
         """
         CREATE TABLE reviews (
@@ -143,12 +141,8 @@ def _migration_4(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _migration_1,
-    _migration_2,
-    _migration_3,
-    _migration_4,
-]
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 def migrate(db: sqlite3.Connection) -> None:

@@ -2,21 +2,15 @@
 it renders, every plot is drawn with a visible size, and the page loads nothing from elsewhere."""
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from chromium_harness import chromium_or_skip
 
 from syndgen.validation.html import write_html
 from syndgen.validation.run import Options, validate_sets
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-if not CHROMIUM:
-    if os.environ.get("CI"):
-        pytest.fail("CI needs Debian's chromium (apt-get install -y chromium)", pytrace=False)
-    pytest.skip("no chromium on this machine (apt-get install -y chromium)", allow_module_level=True)
+CHROMIUM = chromium_or_skip()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 TEXTS = [

@@ -6,23 +6,18 @@ made with the keyboard alone, and exports that changed accordingly. Screenshots 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from chromium_harness import chromium_or_skip
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from serve_harness import Serve
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if not CHROMIUM:
-    if os.environ.get("CI"):
-        pytest.fail("CI needs Debian's chromium (apt-get install -y chromium)", pytrace=False)
-    pytest.skip("no chromium on this machine (apt-get install -y chromium)", allow_module_level=True)
+CHROMIUM = chromium_or_skip()
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 

@@ -165,3 +165,40 @@ def test_runs_page_figures():
     assert row["percent"] == 50 and row["rejection_rate"] == 3 / 8 and 170 < row["per_hour"] < 190
     assert row["can_cancel"] and not row["can_resume"] and row["eta"].endswith("s")
     assert duration(3725) == "1h 02m" and duration(65) == "1m 05s" and duration(None) == "—"
+
+
+def test_a_token_app_takes_the_bearer_header_or_the_sign_in_cookie(tmp_path):
+    from pydantic import SecretStr
+
+    settings = ServerSettings(workdir=tmp_path / "work", token=SecretStr("s3cret-token-value"))
+    client = TestClient(create_app(settings))
+    assert client.get("/v1/jobs").status_code == 401
+    assert client.get("/", headers={"Accept": "text/html"}, follow_redirects=False).status_code == 303
+    assert "Token" in client.get("/login").text
+    assert client.post("/login", content="token=nope").status_code == 401
+    bearer = {"Authorization": "Bearer s3cret-token-value"}
+    assert client.get("/v1/jobs", headers=bearer).status_code == 200
+    signed = client.post("/login", content="token=s3cret-token-value", follow_redirects=False)
+    assert signed.status_code == 303 and "httponly" in signed.headers["set-cookie"].lower()
+    assert client.get("/v1/jobs").status_code == 200  # the cookie, on a read
+    body = "count: 1\ngenerator: {backend: dryrun}"
+    assert client.post("/v1/configs/check", content=body).status_code == 401
+    assert client.post("/v1/configs/check", content=body, headers={"X-Syndgen-UI": "1"}).status_code == 200
+
+
+def test_each_attempts_fate_rides_on_the_outcome_event():
+    from test_export_formats import outcome
+
+    from syndgen.server.worker import fates
+
+    first, second = fates(outcome())
+    assert first == {
+        "attempt_no": 1,
+        "role": "answer",
+        "kept": False,
+        "score": 2,
+        "rationale": "r",
+        "checks": {},
+        "rejections": [{"stage": "critic", "reason": "low_score"}],
+    }
+    assert second["kept"] and second["score"] == 5 and second["rejections"] == []

@@ -13,7 +13,7 @@
   const reasons = {};
   const stamps = [];
   let samples = 0, attempts = 0, target = parseInt(document.getElementById("m-target").textContent, 10) || 0;
-  let replaying = true, tokens = 0;
+  let replaying = true, tokens = 0, session = null;
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -39,7 +39,8 @@
     return s;
   }
   function append(pre, text) {
-    pre.textContent = (pre.textContent + text).slice(-MAX_CHARS);
+    const before = pre.textContent;
+    pre.textContent = (before + (before ? text : text.replace(/^\s+/, ""))).slice(-MAX_CHARS);
   }
   function onToken(event) {
     const s = streamCard(event);
@@ -106,14 +107,21 @@
     document.getElementById("m-attempts").textContent = attempts;
     document.getElementById("m-progress").value = target ? Math.min(100, 100 * samples / target) : 0;
     document.getElementById("m-rejrate").textContent = attempts ? Math.round(100 * (attempts - samples) / attempts) + "%" : "—";
+    if (session && event.t && samples > session.samples && samples < target) {
+      const left = (target - samples) * (event.t - session.t) / (samples - session.samples);
+      document.getElementById("m-eta").textContent = left >= 60 ? Math.floor(left / 60) + "m " + String(Math.round(left % 60)).padStart(2, "0") + "s" : Math.round(left) + "s";
+    } else if (samples >= target) {
+      document.getElementById("m-eta").textContent = "—";
+    }
   }
   function onState(state) {
     const badge = document.getElementById("job-state");
     badge.textContent = state;
     badge.className = "state state-" + state;
     const active = state === "queued" || state === "running";
-    document.querySelectorAll("#monitor ~ * [data-action], .stats [data-action]").forEach(function (b) {
-      b.hidden = b.dataset.action === "cancel" ? !active : active;
+    const resumable = ["incomplete", "failed", "cancelled", "interrupted"].indexOf(state) >= 0;
+    document.querySelectorAll(".stats [data-action]").forEach(function (b) {
+      b.hidden = b.dataset.action === "cancel" ? !active : !resumable;
     });
   }
   const source = new EventSource("/v1/jobs/" + encodeURIComponent(job) + "/events");
@@ -123,7 +131,11 @@
   on("token", onToken);
   on("outcome", onOutcome);
   on("progress", onProgress);
-  on("start", function (e) { replaying = false; onProgress({ samples: e.samples, attempts: attempts, target: e.target }); });
+  on("start", function (e) {
+    replaying = false;
+    session = { t: e.t, samples: e.samples };
+    onProgress({ samples: e.samples, attempts: attempts, target: e.target });
+  });
   on("state", function (e) {
     onState(e.state);
     if (e.state !== "queued" && e.state !== "running") source.close();

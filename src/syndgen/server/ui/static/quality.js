@@ -7,8 +7,8 @@
   const job = document.currentScript ? document.currentScript.dataset.job : document.querySelector("script[data-job]").dataset.job;
   const KEPT = "#2f7d4f", REJECTED = "#b3412f", QUOTA = "#8a8f98";
   const layout = function (extra) {
-    return Object.assign({ margin: { l: 48, r: 12, t: 8, b: 40 }, height: 280, font: { size: 12 },
-      legend: { orientation: "h", y: -0.2 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)" }, extra || {});
+    return Object.assign({ margin: { l: 48, r: 12, t: 28, b: 44 }, height: 280, font: { size: 12 },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)" }, extra || {});
   };
   const config = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] };
   function plot(id, traces, extra) {
