@@ -49,7 +49,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport=SIZES["desktop"])
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(90_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.errors = errors
@@ -72,7 +72,7 @@ def job(server, page):
     page.get_by_label("Axes").fill("level: beginner, expert")
     expect(page.locator("#check")).to_contain_text("valid: 4 qa records on dryrun")
     page.get_by_role("button", name="Start run").click()
-    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/monitor$"))
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/monitor$"), timeout=90_000)
     return page.url.split("/jobs/")[1].split("/")[0]
 
 
@@ -197,3 +197,16 @@ def test_templates_pages_and_a_run_from_a_template(page, server, browser):
 
 def test_no_script_errors(page):
     assert page.errors == []
+
+
+def test_cancel_and_resume_from_the_runs_page(page, server):
+    body = {"count": 200, "workers": 1, "generator": {"backend": "dryrun", "latency_s": 1.0}}
+    job = httpx.post(f"{server.url}/v1/jobs?name=slow-run", json=body).json()["id"]
+    page.goto(server.url + "/")
+    row = page.locator(f"tr[data-job='{job}']")
+    expect(row).to_contain_text("running", timeout=60_000)
+    row.get_by_role("button", name="Cancel").click()
+    expect(row).to_contain_text("cancelled", timeout=60_000)
+    row.get_by_role("button", name="Resume").click()
+    expect(row.locator(".state")).to_have_text(re.compile("queued|running"), timeout=30_000)
+    httpx.post(f"{server.url}/v1/jobs/{job}/cancel")
