@@ -121,7 +121,7 @@ def _migration_4(db: sqlite3.Connection) -> None:
     """Reviewers' decisions (:mod:`syndgen.review`), append-only: triggers refuse changes."""
     db.executescript(
         """
-        CREATE TABLE reviews (
+        CREATE TABLE IF NOT EXISTS reviews (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             seed_index INTEGER NOT NULL,
             attempt_no INTEGER NOT NULL,
@@ -132,10 +132,10 @@ def _migration_4(db: sqlite3.Connection) -> None:
             reasoning TEXT,
             created_at REAL NOT NULL
         );
-        CREATE INDEX reviews_by_seed ON reviews(seed_index, attempt_no);
-        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+        CREATE INDEX IF NOT EXISTS reviews_by_seed ON reviews(seed_index, attempt_no);
+        CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
             BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
-        CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews
+        CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
             BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
         """
     )
