@@ -21,6 +21,7 @@ from syndgen.records import SeedOutcome
 from syndgen.store import STORE_NAME, RunStore
 
 MAP_POINTS = 1000
+MAP_CACHE = 32
 _map_cache: dict[tuple[str, int], dict[str, Any]] = {}
 _map_lock = threading.Lock()
 
@@ -153,5 +154,7 @@ def embedding_map(run_dir: Path) -> dict[str, Any]:
         ]
     result = {"points": points}
     with _map_lock:
+        if len(_map_cache) >= MAP_CACHE:
+            _map_cache.clear()
         _map_cache[key] = result
     return result
