@@ -61,17 +61,61 @@ class Client:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._call(method, path, **kwargs).json()
 
-    def submit(self, config: dict[str, Any] | str | Path, name: str | None = None) -> dict[str, Any]:
-        """Queue a job: a config as a mapping, as YAML/JSON text, or a config file's path."""
-        if isinstance(config, dict):
-            body = json.dumps(config)
-        elif isinstance(config, Path):
-            body = config.read_text(encoding="utf-8")
-        else:
-            body = config
-        params = {"name": name} if name else {}
+    def submit(
+        self,
+        config: dict[str, Any] | str | Path | None = None,
+        name: str | None = None,
+        template: str | None = None,
+    ) -> dict[str, Any]:
+        """Queue a job: a config as a mapping, as YAML/JSON text, or a config file's path; with
+        ``template`` (``domain/task``), ``config`` holds keys laid over the template's."""
+        params = {k: v for k, v in {"name": name, "template": template}.items() if v}
         headers = {"Content-Type": "application/yaml"}
+        body = _body(config)
         result: dict[str, Any] = self._json("POST", "/v1/jobs", content=body, params=params, headers=headers)
+        return result
+
+    def check_config(
+        self, config: dict[str, Any] | str | Path | None = None, template: str | None = None
+    ) -> Any:
+        """Validate a config as a submission would be, without queuing it."""
+        params = {"template": template} if template else {}
+        headers = {"Content-Type": "application/yaml"}
+        return self._json("POST", "/v1/configs/check", content=_body(config), params=params, headers=headers)
+
+    def templates(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._json("GET", "/v1/templates")["items"]
+        return result
+
+    def template(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/v1/templates/{name}")
+        return result
+
+    def records(self, job_id: str, **filters: Any) -> dict[str, Any]:
+        """Every attempt as a row: ``status``, ``topic``, ``axis``, ``min_score``, ``reason``,
+        ``difficulty``, ``verified``, ``review``, ``q``, ``limit``, ``offset``..."""
+        result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/records", params=filters)
+        return result
+
+    def record(self, job_id: str, seed_index: int) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/records/{seed_index}")
+        return result
+
+    def reviews(self, job_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/reviews")
+        return result
+
+    def review(
+        self, job_id: str, seed_index: int, decision: str, reviewer: str, **fields: Any
+    ) -> dict[str, Any]:
+        """Store a decision: ``accept``, ``reject`` (``reason=``) or ``edit`` (``answer=``,
+        optionally ``reasoning=``); ``attempt_no=`` picks an attempt other than the kept one."""
+        body = {"seed_index": seed_index, "decision": decision, "reviewer": reviewer, **fields}
+        result: dict[str, Any] = self._json("POST", f"/v1/jobs/{job_id}/reviews", json=body)
+        return result
+
+    def quality(self, job_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/quality")
         return result
 
     def jobs(self, state: str | list[str] | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
@@ -132,6 +176,16 @@ class Client:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} still {detail['state']} after {timeout:g}s")
             time.sleep(poll_s)
+
+
+def _body(config: dict[str, Any] | str | Path | None) -> str:
+    if config is None:
+        return ""
+    if isinstance(config, dict):
+        return json.dumps(config)
+    if isinstance(config, Path):
+        return config.read_text(encoding="utf-8")
+    return config
 
 
 def config_text(config: dict[str, Any]) -> str:

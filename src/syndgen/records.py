@@ -153,6 +153,7 @@ class Rejection(_Frozen):
         "coverage",
         "grounding",
         "privacy",
+        "review",
     ]
     reason: str
     detail: str = ""

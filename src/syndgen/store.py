@@ -117,7 +117,32 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite3.Connection) -> None:
+    """Reviewers' decisions (:mod:`syndgen.review`), append-only: triggers refuse changes."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            seed_index INTEGER NOT NULL,
+            attempt_no INTEGER NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'edit')),
+            reviewer TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            answer TEXT,
+            reasoning TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS reviews_by_seed ON reviews(seed_index, attempt_no);
+        CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
+            BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
+            BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+        """
+    )
+
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 def migrate(db: sqlite3.Connection) -> None:

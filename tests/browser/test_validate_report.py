@@ -2,21 +2,15 @@
 it renders, every plot is drawn with a visible size, and the page loads nothing from elsewhere."""
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from chromium_harness import chromium_or_skip
 
 from syndgen.validation.html import write_html
 from syndgen.validation.run import Options, validate_sets
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-if not CHROMIUM:
-    if os.environ.get("CI"):
-        pytest.fail("CI needs Debian's chromium (apt-get install -y chromium)", pytrace=False)
-    pytest.skip("no chromium on this machine (apt-get install -y chromium)", allow_module_level=True)
+chromium_or_skip()  # the module is skipped without chromium (fails in CI)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 TEXTS = [
@@ -43,14 +37,6 @@ def _render(page, path: Path) -> dict:
         "verdict": page.inner_text("#verdict"),
         "requests": [u for u in requests if not u.startswith("file://")],
     }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_the_text_report_renders_with_every_plot(tmp_path, browser):

@@ -76,6 +76,7 @@ def render_card(
     faults: dict[str, dict[str, int]] | None = None,
     validation: dict[str, Any] | None = None,
     privacy_audit: dict[str, Any] | None = None,
+    reviews: dict[str, int] | None = None,
 ) -> str:
     """The card's markdown (pure). ``faults``: counts per backend, from :func:`syndgen.faults.load`."""
     by_kind: dict[str, ExportedFile] = {}
@@ -112,6 +113,7 @@ def render_card(
         lineage=lineage or {},
         faults=_fault_rows(faults or {}),
         validation=validation or {},
+        reviews=reviews or {},
         config_hash=config_hash,
         privacy=guarantee(config),
         privacy_audit=privacy_audit or {},

@@ -1,4 +1,5 @@
-"""Export a run folder: read outcomes from the store (read-only), adapt, write, and refresh the card."""
+"""Export a run folder: read outcomes from the store (read-only), apply the reviewers' decisions
+(:mod:`syndgen.review`), adapt, write, and refresh the card."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from syndgen.faults import load as load_faults
 from syndgen.kpis import compute_kpis
 from syndgen.privacy.run_audit import card_privacy, export_payload, log_exports
 from syndgen.report import build_report, load_report
+from syndgen.review import apply_reviews, load_reviews, review_counts
 from syndgen.rundir import CARD_NAME, DATA_DIR, atomic_write_text, load_run_config
 from syndgen.store import RunStore
 from syndgen.validation.card import card_validation
@@ -47,7 +49,7 @@ def export_run(
         if output is not None and (len(formats) != 1 or len(to) != 1):
             raise InputError("--output names one file: give exactly one --format and one --to")
         target = check_output(run_dir, output, force=force) if output is not None else None
-        outcomes = list(store.outcomes())
+        outcomes = apply_reviews(store.outcomes(), load_reviews(store))
         with_context = config.grounding.context == "include"
         written: list[ExportedFile] = []
         logged: list[dict[str, Any]] = []
@@ -160,6 +162,7 @@ def _write_card(run_dir: Path, store: RunStore, written: list[ExportedFile]) -> 
         faults=load_faults(store),
         validation=card_validation(run_dir, config),
         privacy_audit=card_privacy(store, report),
+        reviews=review_counts(load_reviews(store)),
     )
     try:
         atomic_write_text(run_dir / CARD_NAME, card)

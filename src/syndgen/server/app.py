@@ -8,9 +8,8 @@ the supervisor (:mod:`.queue`) owns job state, reads go through :mod:`.reads`, e
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
@@ -29,11 +28,13 @@ from syndgen.errors import (
     SyndgenError,
 )
 from syndgen.server import jobs as files
-from syndgen.server import reads
+from syndgen.server import reads, routes_builder, routes_review
+from syndgen.server.auth import install_auth
+from syndgen.server.body import TooLarge
 from syndgen.server.events import tail
-from syndgen.server.intake import submit
 from syndgen.server.jobs import STATES
 from syndgen.server.queue import JobConflict, JobNotFound, Supervisor
+from syndgen.server.routes_builder import read_submission
 from syndgen.server.settings import ServerSettings
 from syndgen.store import STORE_NAME
 
@@ -41,26 +42,8 @@ log = logging.getLogger("syndgen.server")
 _STATUS = {ConfigError: 400, InputError: 400, MissingExtraError: 400, RunStateError: 409, ExportError: 409}
 
 
-class TooLarge(Exception):
-    pass
-
-
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused past ``limit`` bytes whether or not a Content-Length was sent."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _install_handlers(app: FastAPI, settings: ServerSettings) -> None:
@@ -98,15 +81,6 @@ def _install_http_handlers(app: FastAPI, settings: ServerSettings) -> None:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
 
-    @app.middleware("http")
-    async def auth(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if settings.token is not None:
-            given = request.headers.get("authorization", "")
-            expected = f"Bearer {settings.token.get_secret_value()}"
-            if not hmac.compare_digest(given.encode(), expected.encode()):
-                return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-        return await call_next(request)
-
 
 def create_app(settings: ServerSettings) -> FastAPI:
     supervisor = Supervisor(settings)
@@ -126,8 +100,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.supervisor = supervisor
     _install_handlers(app, settings)
     _install_http_handlers(app, settings)
+    install_auth(app, settings)
     _job_routes(app, supervisor, settings)
     _data_routes(app, supervisor)
+    routes_review.install(app, supervisor)
+    routes_builder.install(app, settings)
+    from syndgen.server.ui import routes as ui_routes
+
+    ui_routes.install(app, supervisor, settings)
     return app
 
 
@@ -140,11 +120,15 @@ def _job_routes(app: FastAPI, sup: Supervisor, settings: ServerSettings) -> None
         return {"ok": True, "jobs": sup.counts(), "max_running": settings.max_running}
 
     @app.post("/v1/jobs", status_code=201)
-    async def create_job(request: Request, name: Annotated[str | None, Query(max_length=100)] = None) -> Any:
-        """Submit a run config (YAML or JSON body); the job is queued."""
-        body = await read_body(request, settings.max_body)
-        submission = await run_in_threadpool(submit, body, settings.allowed_dirs)
-        return sup.submit(submission, name).model_dump()
+    async def create_job(
+        request: Request,
+        name: Annotated[str | None, Query(max_length=100)] = None,
+        template: Annotated[str | None, Query(max_length=200, description="DOMAIN/TASK")] = None,
+    ) -> Any:
+        """Submit a run config (YAML or JSON body); the job is queued. With ``template``, the
+        body (may be empty) holds keys laid over that template's config."""
+        submission = await read_submission(request, settings, template)
+        return sup.submit(submission, name or (template.replace("/", "-") if template else None)).model_dump()
 
     @app.get("/v1/jobs")
     async def list_jobs(

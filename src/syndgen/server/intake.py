@@ -142,3 +142,29 @@ def submit(body: bytes, allowed: tuple[Path, ...], overrides: dict[str, Any] | N
     data = apply_overrides(apply_path_policy(parse_body(body), allowed), overrides or {})
     config = load_config_data(data)
     return Submission(config=config, public=without_secrets(data), secrets=take_secrets(config))
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` laid over ``base``: mappings merge key by key, anything else replaces (pure)."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def submit_template(name: str, body: bytes, allowed: tuple[Path, ...]) -> Submission:
+    """A job from a template of the library (``domain/task``), with the body's keys (a YAML
+    mapping, may be empty) laid over the template's config. The template's own files come from
+    the server's library and are trusted; files the body names obey the path policy."""
+    from syndgen.templates_lib import get_template
+
+    if name.endswith((".yaml", ".yml")):
+        raise InputError(f"template {name}: give a template's name (domain/task), not a file")
+    template = get_template(name)
+    extra = apply_path_policy(parse_body(body), allowed) if body.strip() else {}
+    data = _merge(template.data, extra)
+    config = load_config_data(data, source=f"template {template.name}")
+    return Submission(config=config, public=without_secrets(data), secrets=take_secrets(config))

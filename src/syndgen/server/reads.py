@@ -11,6 +11,7 @@ from typing import Any
 
 from syndgen.api import inspect_run
 from syndgen.errors import SyndgenError
+from syndgen.review import read_reviews, review_counts
 from syndgen.server.jobs import JobRecord
 from syndgen.store import STORE_NAME, RunStore
 
@@ -40,6 +41,7 @@ def detail(record: JobRecord, run_dir: Path, progress: dict[str, Any] | None) ->
             run = None  # a store being created: its figures come with the next read
     if run is not None:
         run.pop("run_dir", None)
+        run["reviews"] = review_counts(read_reviews(run_dir))
         body["coverage"] = run.pop("coverage", None)
         body["run"] = run
     return body

@@ -55,6 +55,35 @@ def _redirect_output(folder: Path) -> None:
     os.close(fd)
 
 
+RATIONALE_CHARS = 400
+
+
+def fates(outcome: SeedOutcome) -> list[dict[str, Any]]:
+    """What became of each attempt of a committed seed (pure): its role, the critic's score and
+    rationale, the verifiers' results, its rejections, and whether it was kept."""
+    kept = outcome.sample.attempt.attempt_no if outcome.sample else None
+    verdicts = {v.attempt_no: v for v in outcome.verdicts}
+    out = []
+    for attempt in outcome.attempts:
+        verdict = verdicts.get(attempt.attempt_no)
+        out.append(
+            {
+                "attempt_no": attempt.attempt_no,
+                "role": attempt.role,
+                "kept": attempt.attempt_no == kept,
+                "score": verdict.score if verdict else None,
+                "rationale": verdict.rationale[:RATIONALE_CHARS] if verdict else "",
+                "checks": {c.name: c.status for c in attempt.checks},
+                "rejections": [
+                    {"stage": r.stage, "reason": r.reason}
+                    for r in outcome.rejections
+                    if r.attempt_no == attempt.attempt_no
+                ],
+            }
+        )
+    return out
+
+
 class Reporter:
     """The run's callbacks: events and ``progress.json``."""
 
@@ -88,6 +117,7 @@ class Reporter:
             question=outcome.question.text if outcome.question else None,
             attempts=len(outcome.attempts),
             rejections=[{"stage": r.stage, "reason": r.reason} for r in outcome.rejections],
+            fates=fates(outcome),
         )
         self._progress(samples, attempts)
 
