@@ -11,8 +11,8 @@ from syndgen.config import RunConfig
 from syndgen.context import RunContext
 from syndgen.faults import save as save_faults
 from syndgen.kinds.base import Kind, check_supported, resolve_kind
-from syndgen.privacy.stage import check_key
 from syndgen.privacy.run_leakage import checker_for, leakage_gate, run_summary
+from syndgen.privacy.stage import check_key
 from syndgen.report import TOPICS_META, build_report, save_report, stored_topics
 from syndgen.rundir import open_run
 from syndgen.runner.build import build_context
