@@ -93,7 +93,7 @@ class Client:
 
     def records(self, job_id: str, **filters: Any) -> dict[str, Any]:
         """Every attempt as a row: ``status``, ``topic``, ``axis``, ``min_score``, ``reason``,
-        ``difficulty``, ``verified``, ``review``, ``q``, ``limit``, ``offset``..."""
+        ``difficulty``, ``verified``, ``privacy``, ``review``, ``q``, ``limit``, ``offset``..."""
         result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/records", params=filters)
         return result
 
@@ -112,6 +112,11 @@ class Client:
         optionally ``reasoning=``); ``attempt_no=`` picks an attempt other than the kept one."""
         body = {"seed_index": seed_index, "decision": decision, "reviewer": reviewer, **fields}
         result: dict[str, Any] = self._json("POST", f"/v1/jobs/{job_id}/reviews", json=body)
+        return result
+
+    def privacy(self, job_id: str) -> dict[str, Any]:
+        """Redactions by entity type, the leakage report, the audit chain's status, the exports."""
+        result: dict[str, Any] = self._json("GET", f"/v1/jobs/{job_id}/privacy")
         return result
 
     def quality(self, job_id: str) -> dict[str, Any]:

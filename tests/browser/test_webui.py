@@ -187,6 +187,34 @@ def test_templates_pages_and_a_run_from_a_template(page, server, browser):
     expect(page.locator(".jobtitle")).to_contain_text("financial-transactions")
 
 
+def test_the_privacy_page_of_a_run_that_copied_its_sources(browser, tmp_path):
+    sys.path.insert(0, str(Path(__file__).parents[1] / "privacy"))
+    from privacy_job import LEAKY, plant_jobs
+
+    work = tmp_path / "work"
+    plant_jobs(work)
+    serve = Serve(work).start()
+    context = browser.new_context(viewport=SIZES["desktop"])
+    try:
+        shot = context.new_page()
+        errors: list[str] = []
+        shot.on("pageerror", lambda exc: errors.append(str(exc)))
+        shot.goto(f"{serve.url}/jobs/{LEAKY}/monitor")
+        shot.get_by_role("link", name="Privacy").click()
+        expect(shot.locator("#chain-badge")).to_have_text("intact")
+        expect(shot.locator("#pii-counts")).to_contain_text("PERSON")
+        expect(shot.locator("#copies")).to_contain_text("memo.txt paragraph 2")
+        copies = httpx.get(f"{serve.url}/v1/jobs/{LEAKY}/privacy").json()["section"]["leakage"]["copies"]
+        expect(shot.locator("#copies tbody tr")).to_have_count(len(copies))
+        expect(shot.locator("#copies")).to_contain_text("contaminated")
+        expect(shot.locator("#p-leakage .main-svg").first).to_be_visible(timeout=60_000)
+        shoot(browser, shot.url, "privacy", "#p-leakage .main-svg")
+        assert errors == []
+    finally:
+        context.close()
+        serve.stop()
+
+
 def test_no_script_errors(page):
     assert page.errors == []
 

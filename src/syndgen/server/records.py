@@ -23,6 +23,7 @@ from syndgen.store import STORE_NAME, RunStore
 
 SNIPPET = 240
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+PRIVACY_REASONS = frozenset({"pii", "leak", "contaminated"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class RecordFilter:
     reason: str | None = None
     difficulty: str | None = None
     verified: bool | None = None
+    privacy: bool | None = None
+    """Rejected for PII or leakage (``pii``, ``leak``, ``contaminated``) or flagged for leakage."""
     review: str | None = None
     """``accept``, ``reject``, ``edit`` or ``none``."""
     q: str | None = None
@@ -66,6 +69,7 @@ def attempt_rows(outcome: SeedOutcome, current: dict[tuple[int, int], Review]) -
     scores = {v.attempt_no: v.score for v in outcome.verdicts}
     rationale = {v.attempt_no: v.rationale for v in outcome.verdicts}
     difficulty = outcome.sample.difficulty if outcome.sample else None
+    flagged = outcome.sample is not None and "leakage" in outcome.sample.columns
     for attempt in outcome.attempts:
         reasons = [r.reason for r in outcome.rejections if r.attempt_no == attempt.attempt_no]
         decision = current.get((outcome.seed.index, attempt.attempt_no))
@@ -84,6 +88,8 @@ def attempt_rows(outcome: SeedOutcome, current: dict[tuple[int, int], Review]) -
             "reasons": reasons,
             "difficulty": difficulty if attempt.attempt_no == kept_no else None,
             "verified": _verified(attempt),
+            "privacy": bool(PRIVACY_REASONS.intersection(reasons))
+            or (attempt.attempt_no == kept_no and flagged),
             "review": decision.decision if decision else None,
         }
 
@@ -111,6 +117,7 @@ def matches(row: dict[str, Any], f: RecordFilter) -> bool:
         ("topic", f.topic),
         ("difficulty", f.difficulty),
         ("verified", f.verified),
+        ("privacy", f.privacy),
     )
     if any(want is not None and row[key] != want for key, want in plain):
         return False

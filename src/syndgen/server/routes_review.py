@@ -53,6 +53,7 @@ def _record_routes(app: FastAPI, sup: Supervisor) -> None:
         reason: str | None = None,
         difficulty: str | None = None,
         verified: bool | None = None,
+        privacy: Annotated[bool | None, Query(description="rejected for PII or leakage, or flagged")] = None,
         review: Literal["accept", "reject", "edit", "none"] | None = None,
         q: Annotated[str | None, Query(max_length=200)] = None,
     ) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def _record_routes(app: FastAPI, sup: Supervisor) -> None:
             reason=reason,
             difficulty=difficulty,
             verified=verified,
+            privacy=privacy,
             review=review,
             q=q,
         )
@@ -88,6 +90,15 @@ def _record_routes(app: FastAPI, sup: Supervisor) -> None:
         sup.get(job_id)
         data = await run_in_threadpool(quality.dashboard, sup.folders.run_dir(job_id))
         return data or {"inspect": None}
+
+    @app.get("/v1/jobs/{job_id}/privacy")
+    async def job_privacy(job_id: str) -> dict[str, Any]:
+        """The dataset card's privacy section (redactions by entity type, the leakage report,
+        the audit log's head), the audit chain's verification and every export entry."""
+        from syndgen.server.privacy import privacy_view
+
+        sup.get(job_id)
+        return await run_in_threadpool(privacy_view, sup.folders.run_dir(job_id))
 
     @app.get("/v1/jobs/{job_id}/quality/embedding-map")
     async def job_embedding_map(job_id: str) -> dict[str, Any]:

@@ -29,7 +29,16 @@ from syndgen.server.ui import views
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-STATIC_FILES = {"app.css", "app.js", "monitor.js", "review.js", "builder.js", "quality.js", "htmx.min.js"}
+STATIC_FILES = {
+    "app.css",
+    "app.js",
+    "monitor.js",
+    "review.js",
+    "builder.js",
+    "quality.js",
+    "privacy.js",
+    "htmx.min.js",
+}
 KINDS = ("qa", "math", "code", "structured", "conversation", "grounded")
 BACKENDS = ("llamacpp", "dryrun", "ollama", "openai")
 Page = Callable[..., HTMLResponse]
@@ -136,6 +145,14 @@ def _run_pages(app: FastAPI, sup: Supervisor, page: Page) -> None:
         data = await run_in_threadpool(quality.dashboard, sup.folders.run_dir(job_id))
         return page(request, "quality.html", job=job, data=data, tab="quality", section="runs")
 
+    @app.get("/jobs/{job_id}/privacy", include_in_schema=False)
+    async def privacy_page(request: Request, job_id: str) -> HTMLResponse:
+        from syndgen.server.privacy import privacy_view
+
+        job = await run_in_threadpool(_job, sup, job_id)
+        data = await run_in_threadpool(privacy_view, sup.folders.run_dir(job_id))
+        return page(request, "privacy.html", job=job, data=data, tab="privacy", section="runs")
+
 
 def _filter(params: dict[str, str]) -> record_reads.RecordFilter:
     def num(key: str) -> int | None:
@@ -143,10 +160,15 @@ def _filter(params: dict[str, str]) -> record_reads.RecordFilter:
         return int(value) if value.isdigit() else None
 
     verified = {"yes": True, "no": False}.get(params.get("verified", ""))
+    privacy = {"yes": True, "no": False}.get(params.get("privacy", ""))
     keys = ("status", "role", "topic", "axis", "reason", "difficulty", "review", "q")
     text = {k: (params.get(k) or None) for k in keys}
     return record_reads.RecordFilter(
-        min_score=num("min_score"), max_score=num("max_score"), verified=verified, **text
+        min_score=num("min_score"),
+        max_score=num("max_score"),
+        verified=verified,
+        privacy=privacy,
+        **text,
     )
 
 
