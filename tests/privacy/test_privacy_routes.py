@@ -113,3 +113,18 @@ def test_a_record_flagged_for_leakage_passes_the_privacy_filter(tmp_path):
     assert all(not item["reasons"] for item in found["items"])
     unflagged = list_records(run_dir, RecordFilter(privacy=False, status="kept"), limit=500, offset=0)
     assert found["total"] + unflagged["total"] == found["counts"]["kept"]
+
+
+def test_a_job_before_its_store_has_an_empty_view(settings, tmp_path):
+    copy = settings.model_copy(update={"workdir": tmp_path / "work"})
+    shutil.copytree(settings.workdir, copy.workdir)
+    shutil.rmtree(JobFolders(copy.jobs_dir).run_dir(PLAIN))
+    client = TestClient(create_app(copy))
+    assert client.get(f"/v1/jobs/{PLAIN}/privacy").json() == {
+        "enabled": False,
+        "configured": False,
+        "section": None,
+        "chain": None,
+        "exports": [],
+    }
+    assert "This run used no privacy checks" in client.get(f"/jobs/{PLAIN}/privacy").text

@@ -5,16 +5,28 @@ entry. Reads open the store read-only and reuse the card's and the audit command
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+from syndgen.errors import SyndgenError
 from syndgen.store import STORE_NAME, RunStore
+
+EMPTY: dict[str, Any] = {"enabled": False, "configured": False, "section": None, "chain": None, "exports": []}
 
 
 def privacy_view(run_dir: Path) -> dict[str, Any]:
-    """The privacy page's data; ``enabled`` is false for a run without privacy checks or data."""
+    """The privacy page's data; ``enabled`` is false for a run without privacy checks or data,
+    and the view is empty before the run has a store (or while its first session creates it)."""
     if not (run_dir / STORE_NAME).is_file():
-        return {"enabled": False, "configured": False, "section": None, "chain": None, "exports": []}
+        return dict(EMPTY)
+    try:
+        return _read(run_dir)
+    except (SyndgenError, sqlite3.Error):
+        return dict(EMPTY)
+
+
+def _read(run_dir: Path) -> dict[str, Any]:
     from syndgen.cli_audit import audit_report
     from syndgen.privacy.run_audit import card_privacy
     from syndgen.report import load_report
