@@ -108,18 +108,19 @@ class PiiStage:
         data = {k: v if k in OUTCOME_KEEP else masker.value(v, found) for k, v in data.items()}
         self._count("samples", found)
         new = SeedOutcome.model_validate(data)
-        if self.redactor.mode == "drop" and new.sample is not None and self._sample_found(outcome):
-            rejection = Rejection(
-                seed_index=new.seed.index,
-                attempt_no=new.sample.attempt.attempt_no,
-                stage="privacy",
-                reason="pii",
-                detail=describe(self._sample_found(outcome)),
-            )
-            self.dropped["samples"] = self.dropped.get("samples", 0) + 1
-            new = new.model_copy(update={"sample": None, "rejections": (*new.rejections, rejection)})
         self.pending += 1
-        return new
+        held = self._sample_found(outcome) if self.redactor.mode == "drop" else Counter()
+        if new.sample is None or not held:
+            return new
+        rejection = Rejection(
+            seed_index=new.seed.index,
+            attempt_no=new.sample.attempt.attempt_no,
+            stage="privacy",
+            reason="pii",
+            detail=describe(held),
+        )
+        self.dropped["samples"] = self.dropped.get("samples", 0) + 1
+        return new.model_copy(update={"sample": None, "rejections": (*new.rejections, rejection)})
 
     def check_index(self, redaction: dict[str, Any] | None, index: str) -> None:
         """A run that redacts documents reads only an index redacted at ingest."""
