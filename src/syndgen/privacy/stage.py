@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,12 +79,16 @@ class PiiStage:
             raise ConfigError("privacy.pii mode drop left no example row without PII")
         return kept
 
-    def topics(self, topics: Sequence[str]) -> list[str]:
-        """The topics redacted (in ``drop`` mode a topic holding PII is left out)."""
+    def topics(self, topics: Sequence[str], taxonomy: Collection[str] | None = None) -> list[str]:
+        """The topics redacted (in ``drop`` mode a topic holding PII is left out). With
+        ``taxonomy``, only the topics in it are: a grounded run's topics are its documents' paths."""
         if not self.config.apply.taxonomy:
             return list(topics)
         out = []
         for topic in topics:
+            if taxonomy is not None and topic not in taxonomy:
+                out.append(topic)
+                continue
             new, found = self.redactor.text(topic)
             self._count("taxonomy", found)
             if found and self.redactor.mode == "drop":
