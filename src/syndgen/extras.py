@@ -6,9 +6,9 @@ needs the ``docs`` extra (PDF, DOCX and HTML parsers, BM25); ``syndgen validate`
 synthesis and the k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, pandas,
 scikit-learn); ``syndgen train``, ``syndgen push`` and ``syndgen eval --plot`` need ``train``
 (torch, transformers, peft, TRL, MLflow, gguf, the Hub client); ``syndgen serve`` needs ``serve``
-(FastAPI, uvicorn). :func:`require` checks for an extra's packages without importing them and,
-when one is missing, raises one clear error that names the pip command; ``all`` installs every
-extra.
+(FastAPI, uvicorn); ``--executor ray`` needs ``ray`` (Ray itself). :func:`require` checks for an
+extra's packages without importing them and, when one is missing, raises one clear error that
+names the pip command; ``all`` installs every extra.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ EXTRAS: dict[str, dict[str, str]] = {
         "huggingface_hub": "huggingface_hub",
     },
     "serve": {"fastapi": "fastapi", "uvicorn": "uvicorn"},
+    "ray": {"ray": "ray==2.60.0"},
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 
