@@ -60,14 +60,17 @@ def exports(run_dir: Path) -> dict[str, bytes]:
 
 
 def worker_processes() -> list[Any]:
-    """The processes of the run's Ray actors (``ray::SeedWorker`` is their title)."""
+    """The processes of this test's Ray actors (``ray::SeedWorker`` is their title): descendants
+    of this process, which started the cluster."""
     import psutil
 
     found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(proc.info.get("cmdline") or [])
-        if cmdline.startswith("ray::SeedWorker"):
-            found.append(proc)
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if " ".join(proc.cmdline()).startswith("ray::SeedWorker"):
+                found.append(proc)
+        except psutil.Error:
+            continue
     return found
 
 

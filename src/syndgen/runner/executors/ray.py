@@ -27,11 +27,12 @@ from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse
+from syndgen.backends.base import ChatRequest, ChatResponse
 from syndgen.config import RunConfig
 from syndgen.errors import BackendError
 from syndgen.records import Seed, SeedOutcome
 from syndgen.runner.executors.ray_cluster import connected
+from syndgen.runner.executors.ray_remote import FaultReportingRemote, RemoteBackend
 from syndgen.runner.executors.ray_worker import Fact, SeedWorker
 from syndgen.runner.settle import record_text
 from syndgen.store import RunStore
@@ -62,33 +63,6 @@ class Worker:
 class Shard:
     worker: Worker
     seeds: dict[int, tuple[Seed, int]] = field(default_factory=dict)
-
-
-class RemoteBackend:
-    """The driver's view of a role's backend: capabilities, and requests served by an actor."""
-
-    def __init__(self, executor: RayExecutor, role: str, config: Any, model_id: str, caps: Capabilities):
-        self.executor, self.role, self.config = executor, role, config
-        self._model_id, self._caps = model_id, caps
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self._caps
-
-    def chat(self, request: ChatRequest) -> ChatResponse:
-        return self.executor.chat(self.role, request)
-
-    def close(self) -> None:
-        pass
-
-
-class FaultReportingRemote(RemoteBackend):
-    def faults(self) -> dict[str, int]:
-        return self.executor.faults(self.role)
 
 
 def store_facts(store: RunStore, dedup: bool) -> Iterator[Fact]:
@@ -247,8 +221,11 @@ class RayExecutor:
 
     def faults(self, role: str) -> dict[str, int]:
         total: Counter[str] = Counter()
-        for counts in self.ray.get([w.handle.faults.remote(role) for w in self.workers]):
-            total.update(counts)
+        for worker in self.workers:
+            try:
+                total.update(self.ray.get(worker.handle.faults.remote(role)))
+            except self.ray.exceptions.RayError:
+                continue  # a worker lost at the end: its counts are lost with it
         return dict(sorted(total.items()))
 
     def pids(self) -> list[int]:
@@ -338,6 +315,8 @@ class RayExecutor:
             for ref in ready:
                 if ref in self.streams:
                     self._receive(ref)
+                    while ref in self.streams and ref.next_ready():  # what else it has ready
+                        self._receive(ref)
                 else:
                     self._started(next(w for w in self.starting if w.ready is ref))
             if self.pending and (not self.waves or not self.streams):

@@ -70,6 +70,7 @@ class SeedWorker:
         self.known = Known()
         self.learned = 0  # facts applied
         self.facts_ready = threading.Condition()
+        self.configured = threading.Event()  # calls to a threaded actor may run in any order
 
     # ------------------------------------------------------------------ setup
 
@@ -86,6 +87,7 @@ class SeedWorker:
     def configure(self, topics: Sequence[str], dp_rows: Sequence[dict[str, str]]) -> None:
         """The run's topics and DP rows, as its first session fixed them."""
         self.ctx = replace(self.ctx, topics=tuple(topics), dp_rows=tuple(dp_rows))
+        self.configured.set()
 
     def learn(self, start: int, facts: Sequence[Fact]) -> None:
         """Apply facts ``start..``: in order, waiting for earlier ones still on their way."""
@@ -105,6 +107,7 @@ class SeedWorker:
         self, shard: Sequence[tuple[Seed, int]], start: int, facts: Sequence[Fact]
     ) -> Iterator[tuple[int, SeedOutcome]]:
         """The shard's ``(seed index, outcome)`` pairs as they finish."""
+        self.configured.wait()
         self.learn(start, facts)
         if self.gate.waves:
             with self.gate.hold():
