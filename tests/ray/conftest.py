@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("ray.util.scheduling_strategies")  # skips the folder where Ray is not installed
+from syndgen.runner.executors.ray_cluster import import_ray, init_local, loopback_env
 
-from syndgen.runner.executors.ray_cluster import import_ray, init_local
+loopback_env()  # before Ray is first imported: it reads the setting then
+pytest.importorskip("ray.util.scheduling_strategies")  # skips the folder where Ray is not installed
 
 
 @pytest.fixture(scope="module")

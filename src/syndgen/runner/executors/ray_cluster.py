@@ -3,8 +3,9 @@
 Ray picks the machine's network address and listens on every interface unless told otherwise,
 even with ``_node_ip_address="127.0.0.1"``. :func:`loopback_env` sets what keeps every listener
 of a cluster started here on 127.0.0.1 (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``) and turns off
-usage reporting (``RAY_USAGE_STATS_ENABLED=0``); it must run before Ray starts, so it runs
-before ``ray`` is imported, and a value the user set is kept.
+usage reporting (``RAY_USAGE_STATS_ENABLED=0``). Ray reads the first when it is imported, so
+:func:`loopback_env` runs before ``import ray`` (a process that imported Ray earlier must set it
+itself); a value the user set is kept.
 
 An ``address`` connects to a running cluster instead: ``auto`` (the one this machine belongs
 to), ``HOST:PORT`` of its head, or ``ray://HOST:PORT`` through Ray Client. A process that has
