@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,18 +33,23 @@ HEAD = (
     "import sys, time\n"
     "ray = import_ray()\n"
     "init_local(ray, num_cpus=2)\n"
-    "print(ray.get_runtime_context().gcs_address, flush=True)\n"
+    "import os\n"
+    "print(ray.get_runtime_context().gcs_address, os.environ.get('RAY_AUTH_MODE', ''), flush=True)\n"
     "sys.stdin.read()\n"  # until the bench closes our stdin
 )
 
 
 def ray_head() -> tuple[subprocess.Popen[str], str]:
-    """A Ray cluster on 127.0.0.1 held by a child process; its GCS address."""
+    """A Ray cluster on 127.0.0.1 held by a child process; its GCS address. The server (and so
+    its jobs) is told the cluster's auth mode; the token is in Ray's own file (~/.ray)."""
     head = subprocess.Popen(
         [sys.executable, "-c", HEAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert head.stdout is not None
-    return head, head.stdout.readline().strip()
+    address, _, mode = head.stdout.readline().strip().partition(" ")
+    if mode:
+        os.environ["RAY_AUTH_MODE"] = mode
+    return head, address
 
 
 FINISHED = {"done", "incomplete", "failed", "cancelled", "interrupted"}
@@ -93,7 +99,9 @@ def main() -> None:
                 detail = client.job(job_id)
                 seeds = [s["seed_index"] for s in client.samples(job_id, limit=500)["items"]]
                 if detail["state"] != "done" or len(seeds) != args.count or len(set(seeds)) != len(seeds):
-                    bad.append((job_id, detail["state"], len(seeds)))
+                    bad.append((job_id, detail["state"], len(seeds), detail.get("error")))
+            for log in sorted((Path(tmp) / "work").rglob("worker.log"))[:1] if bad else []:
+                print(log.read_text()[-3000:], file=sys.stderr)  # why the first job failed
         finally:
             serve.stop()
             if head is not None:
