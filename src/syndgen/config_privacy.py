@@ -63,6 +63,8 @@ class PiiConfig(_Strict):
         if isinstance(value, list | tuple):
             return check_entities(str(v) for v in value)
         return value
+
+
 LeakageSource = Literal["examples", "documents"]
 ALL_SOURCES: tuple[LeakageSource, ...] = ("examples", "documents")
 

@@ -380,6 +380,11 @@ class RunStore:
             (int(r[0]), str(r[1])) for r in self.db.execute("SELECT seed_index, question_key FROM samples")
         ]
 
+    def kept_questions(self) -> Iterator[tuple[int, str]]:
+        """(seed index, question key) of every kept sample in seed order, read as it goes."""
+        for index, key in self.db.execute("SELECT seed_index, question_key FROM samples ORDER BY seed_index"):
+            yield int(index), str(key)
+
     def count(self, table: str) -> int:
         if table not in {"outcomes", "attempts", "verdicts", "rejections", "samples"}:
             raise ValueError(table)
