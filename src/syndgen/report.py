@@ -12,11 +12,12 @@ of 500 for large runs) and distinct-n over their words.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from syndgen.config import RunConfig
 from syndgen.coverage import axis_ok, coverage_ok, coverage_skew, coverage_table, outside_band
-from syndgen.diversity import diversity
+from syndgen.diversity import DiversityStream
 from syndgen.runner.settle import record_text
 from syndgen.seeds.quota import TOPIC, QuotaPlanner
 from syndgen.store import RunStore
@@ -37,17 +38,26 @@ def planned_quotas(config: RunConfig, topics: list[str]) -> dict[str, dict[str, 
 
 
 def build_report(store: RunStore, config: RunConfig, *, embed_diversity: bool = True) -> dict[str, Any]:
+    """The report, from one pass over the store: it holds the diversity sample and the distinct
+    n-grams, never the run's records, so its memory does not grow with the run."""
     topics = stored_topics(store) or []
-    kept = [o for o in store.outcomes() if o.sample is not None]
     planned_axes = {a.name for a in config.task.axes}
-    rows = [(o.seed.topic, {k: v for k, v in o.seed.attributes.items() if k in planned_axes}) for o in kept]
-    table = coverage_table(rows, planned_quotas(config, topics) if topics else {})
+    n = store.count("samples")
+    texts = DiversityStream(n, sample=500, seed=config.seed)
+
+    def rows() -> Iterator[tuple[str, dict[str, Any]]]:
+        for o in store.outcomes():
+            if o.sample is not None:
+                texts.add(record_text(o))
+                yield o.seed.topic, {k: v for k, v in o.seed.attributes.items() if k in planned_axes}
+
+    table = coverage_table(rows(), planned_quotas(config, topics) if topics else {})
     embed = None
-    if embed_diversity and kept:
+    if embed_diversity and texts.seen:
         from syndgen.embed import get_embedder
 
         embed = get_embedder(config.dedup.embedder).encode
-    stats = diversity([record_text(o) for o in kept], embed=embed, sample=500, seed=config.seed)
+    stats = texts.result(embed)
     skew = coverage_skew(table)
     return {
         "coverage": table,

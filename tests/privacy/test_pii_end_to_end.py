@@ -50,7 +50,16 @@ EXAMPLES = [
         "answer": "Within ten working days; call +44 161 496 0753 to check.",
     },
 ]
-MODEL = {"backend": "llamacpp", "model": "smollm2", "temperature": 0.7, "max_tokens": 160, "n_ctx": 2048}
+MODEL = {
+    "backend": "llamacpp",
+    "model": "smollm2",
+    "temperature": 0.7,
+    "max_tokens": 96,
+    "max_reasoning_chars": 200,
+    "n_ctx": 2048,
+}
+CRITIC = {**MODEL, "temperature": 0.0, "max_tokens": 80}
+QUALITY = {"threshold": 1, "regenerate": False}
 PII = {"privacy": {"pii": {"enabled": True, "mode": "mask"}}}
 
 
@@ -82,24 +91,26 @@ def test_no_planted_value_reaches_the_exports_the_index_or_the_store(tmp_path: P
     qa = {
         "count": 1,
         "workers": 1,
-        "max_attempts": 6,
-        "quality": {"threshold": 1},
+        "max_attempts": 3,
+        "quality": QUALITY,
         "task": {
             "topics": ["insurance claims", "card disputes"],
             "examples": {"path": "examples.jsonl", "k": 2},
         },
         "generator": MODEL,
+        "critic": CRITIC,
         "export": {"formats": ["sft", "dpo"], "to": ["jsonl", "parquet"]},
         **PII,
     }
     grounded = {
         "count": 1,
         "workers": 1,
-        "max_attempts": 4,
-        "quality": {"threshold": 1},
+        "max_attempts": 3,
+        "quality": QUALITY,
         "task": {"kind": "grounded", "question_max_tokens": 48, "max_reasoning_tokens": 120},
         "grounding": {"index": "index", "top_k": 1, "min_dense": None, "min_lexical": 0.1},
         "generator": MODEL,
+        "critic": CRITIC,
         "export": {"formats": ["sft"], "to": ["jsonl", "parquet"]},
         **PII,
     }

@@ -81,6 +81,7 @@ def test_ingest_with_a_config_redacts_before_indexing(tmp_path: Path, docs: Path
     # the run reads it, and its audit log gets the counts the index recorded
     ctx = build_context(load_config(cfg), duplicates=False)
     assert ctx.pii is not None and ctx.pii.found["documents"]["IBAN_CODE"] == 1
+    assert ctx.topics == (str(docs / "claims.md"),)  # a grounded run's topics are paths, not PII
 
 
 def test_a_run_that_redacts_documents_refuses_an_unredacted_index(tmp_path: Path, docs: Path):

@@ -76,6 +76,11 @@ def test_overlaps_resolve_to_the_pattern_value():
     assert resolve(text, findings) == [Finding("EMAIL_ADDRESS", 5, 25, 1.0)]
 
 
+def test_file_names_are_not_urls_but_bare_web_hosts_are():
+    assert "URL" not in found("Edit docs/claims.md and setup.py first.", PATTERN_TYPES)
+    assert found("Status at acmecloud.com/status today.", PATTERN_TYPES)["URL"] == "acmecloud.com/status"
+
+
 def test_url_trailing_punctuation_is_the_sentence_s():
     assert found("Open http://help.example-store.com/reset.", PATTERN_TYPES)["URL"].endswith("/reset")
 

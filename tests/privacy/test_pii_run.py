@@ -150,6 +150,7 @@ def outcomes(run_dir: Path) -> list[dict]:
         return []
 
 
+@pytest.mark.slow
 def test_pseudonyms_are_the_same_across_a_kill_9_and_resume(tmp_path: Path, key_file: Path):
     cfg = write_config(
         tmp_path / "c.yaml",

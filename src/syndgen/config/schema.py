@@ -28,6 +28,7 @@ from pydantic import (
 
 from syndgen.backends import dryrun, llamacpp, ollama, openai_compat
 from syndgen.backends.registry import backend_module, backend_names
+from syndgen.config_executor import ExecutorConfig
 from syndgen.config_privacy import PrivacyConfig
 from syndgen.config_sections import (
     AxisConfig,
@@ -312,6 +313,9 @@ class RunConfig(_Strict):
     privacy: PrivacyConfig = Field(
         default=PrivacyConfig(), description="PII redaction, leakage and decontamination checks"
     )
+    executor: ExecutorConfig = Field(
+        default=ExecutorConfig(), description="where seeds run: this process, or a Ray cluster"
+    )
 
     @property
     def attempt_cap(self) -> int:
@@ -325,7 +329,15 @@ class RunConfig(_Strict):
 
     def config_hash(self) -> str:
         data = self.public_dict()
-        for key in ("count", "max_attempts", "attempts_per_sample", "workers", "export", "validation"):
+        for key in (
+            "count",
+            "max_attempts",
+            "attempts_per_sample",
+            "workers",
+            "export",
+            "validation",
+            "executor",
+        ):
             data.pop(key, None)
         if self.privacy == PrivacyConfig():
             data.pop("privacy", None)

@@ -102,12 +102,22 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return bool(offline_extractor()(pattern_text.split("@")[-1]).fqdn)
 
 
+_WEB_SUFFIXES = frozenset({"com", "org", "net", "edu", "gov", "io", "info", "biz", "app", "dev"})
+
+
 class OfflineUrlRecognizer(UrlRecognizer):
-    """URLs whose host has a known public suffix (so "e.g" or "v2.1" are not URLs)."""
+    """URLs whose host has a known public suffix (so "e.g" or "v2.1" are not URLs). Without a
+    scheme or ``www.`` the suffix must be a common web one or a country's second level
+    (``co.uk``): file names such as ``notes.md`` or ``setup.py`` end in country codes too."""
 
     def validate_result(self, pattern_text: str) -> bool:
-        host = re.sub(r"^[a-z]+://", "", pattern_text, flags=re.IGNORECASE).split("/")[0]
-        return bool(offline_extractor()(host).suffix)
+        bare = re.sub(r"^[a-z]+://", "", pattern_text, flags=re.IGNORECASE)
+        suffix = str(offline_extractor()(bare.split("/")[0]).suffix)
+        if not suffix:
+            return False
+        if bare != pattern_text or bare.lower().startswith("www."):
+            return True
+        return suffix in _WEB_SUFFIXES or "." in suffix
 
 
 class ScoredPhoneRecognizer(PhoneRecognizer):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,12 +79,16 @@ class PiiStage:
             raise ConfigError("privacy.pii mode drop left no example row without PII")
         return kept
 
-    def topics(self, topics: Sequence[str]) -> list[str]:
-        """The topics redacted (in ``drop`` mode a topic holding PII is left out)."""
+    def topics(self, topics: Sequence[str], taxonomy: Collection[str] | None = None) -> list[str]:
+        """The topics redacted (in ``drop`` mode a topic holding PII is left out). With
+        ``taxonomy``, only the topics in it are: a grounded run's topics are its documents' paths."""
         if not self.config.apply.taxonomy:
             return list(topics)
         out = []
         for topic in topics:
+            if taxonomy is not None and topic not in taxonomy:
+                out.append(topic)
+                continue
             new, found = self.redactor.text(topic)
             self._count("taxonomy", found)
             if found and self.redactor.mode == "drop":
@@ -108,18 +112,19 @@ class PiiStage:
         data = {k: v if k in OUTCOME_KEEP else masker.value(v, found) for k, v in data.items()}
         self._count("samples", found)
         new = SeedOutcome.model_validate(data)
-        if self.redactor.mode == "drop" and new.sample is not None and self._sample_found(outcome):
-            rejection = Rejection(
-                seed_index=new.seed.index,
-                attempt_no=new.sample.attempt.attempt_no,
-                stage="privacy",
-                reason="pii",
-                detail=describe(self._sample_found(outcome)),
-            )
-            self.dropped["samples"] = self.dropped.get("samples", 0) + 1
-            new = new.model_copy(update={"sample": None, "rejections": (*new.rejections, rejection)})
         self.pending += 1
-        return new
+        held = self._sample_found(outcome) if self.redactor.mode == "drop" else Counter()
+        if new.sample is None or not held:
+            return new
+        rejection = Rejection(
+            seed_index=new.seed.index,
+            attempt_no=new.sample.attempt.attempt_no,
+            stage="privacy",
+            reason="pii",
+            detail=describe(held),
+        )
+        self.dropped["samples"] = self.dropped.get("samples", 0) + 1
+        return new.model_copy(update={"sample": None, "rejections": (*new.rejections, rejection)})
 
     def check_index(self, redaction: dict[str, Any] | None, index: str) -> None:
         """A run that redacts documents reads only an index redacted at ingest."""

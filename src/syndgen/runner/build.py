@@ -15,6 +15,7 @@ from syndgen.context import BoundVerifier, Filter, RunContext
 from syndgen.kinds.base import Kind, resolve_kind
 from syndgen.privacy.stage import pii_stage
 from syndgen.prompts import PromptSet
+from syndgen.seeds.axes import flatten_topics
 from syndgen.seeds.examples import load_examples
 from syndgen.steps.filters import resolve_filter
 from syndgen.text.duplicate_index import DuplicateIndex
@@ -62,7 +63,8 @@ def build_context(
     retriever = kind.open_retriever(config)
     planned = list(topics) if topics else kind.topics(config)
     if pii is not None:
-        examples, planned = pii.examples(examples), pii.topics(planned)
+        taxonomy = set(flatten_topics(config.task.topics))
+        examples, planned = pii.examples(examples), pii.topics(planned, taxonomy)
         if retriever is not None:
             pii.check_index(retriever.index.manifest.redaction, str(config.grounding.index))
     index = DuplicateIndex.from_config(config.dedup) if duplicates else DuplicateIndex.disabled()

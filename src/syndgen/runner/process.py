@@ -12,6 +12,17 @@ from syndgen.context import RunContext, SeedContext
 from syndgen.errors import BackendError
 from syndgen.kinds.base import Kind
 from syndgen.records import Rejection, Seed, SeedOutcome
+from syndgen.runner.settle import Known
+from syndgen.text.duplicate_index import DuplicateIndex
+
+
+def seen_before(known: Known, duplicates: DuplicateIndex, limit: int) -> SeedContext:
+    """What a seed started with ``limit`` may know: accepted questions and records of seeds
+    below it, whatever else the indexes hold by the time it asks."""
+    return SeedContext(
+        known_question=lambda key: known.before(key, limit),
+        duplicate=lambda text: duplicates.check(text, limit),
+    )
 
 
 def process_seed(kind: Kind, seed: Seed, ctx: RunContext, seen: SeedContext | None = None) -> SeedOutcome:

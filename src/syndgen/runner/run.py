@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syndgen.config import RunConfig
 from syndgen.context import RunContext
+from syndgen.extras import require
 from syndgen.faults import save as save_faults
 from syndgen.kinds.base import Kind, check_supported, resolve_kind
 from syndgen.privacy.run_leakage import checker_for, leakage_gate, run_summary
@@ -22,6 +25,9 @@ from syndgen.seeds.dp_seed import SPENT_KEY as DP_SPENT_META
 from syndgen.seeds.dp_seed import synthetic_rows
 from syndgen.seeds.expand import expand_topics
 from syndgen.store import RunStore
+
+if TYPE_CHECKING:
+    from syndgen.runner.executors.ray import RayExecutor
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,27 @@ def _fix_dp_rows(store: RunStore, ctx: RunContext) -> RunContext:
     return replace(ctx, dp_rows=tuple(rows))
 
 
-def _session(store: RunStore, ctx: RunContext, kind: Kind, on_outcome: ProgressCallback | None) -> None:
+def _open_executor(config: RunConfig, store: RunStore, stack: ExitStack) -> RayExecutor | None:
+    """``executor.kind: ray``: connect and start the actors (they load the models), else None."""
+    if config.executor.kind != "ray":
+        return None
+    from syndgen.runner.executors.ray import open_ray
+
+    return open_ray(config, store, stack)
+
+
+def _session(
+    store: RunStore,
+    ctx: RunContext,
+    kind: Kind,
+    on_outcome: ProgressCallback | None,
+    executor: RayExecutor | None = None,
+) -> None:
     store.start_session()
     if ctx.pii is not None:
         ctx.pii.log(store.db, force=True)  # what the examples, topics and documents held
     try:
-        Scheduler(ctx, kind, store, on_outcome).drive()
+        Scheduler(ctx, kind, store, on_outcome, executor).drive()
     finally:
         if ctx.pii is not None:
             ctx.pii.log(store.db, force=True)
@@ -102,22 +123,30 @@ def run_pipeline(
     check_key(config.privacy.pii, run_dir)
     # Every leakage source and evaluation file is read before the run folder is touched.
     checker = checker_for(config) if config.privacy.checks_leakage else None
+    if config.executor.kind == "ray":
+        require("ray", "--executor ray")  # before the run folder is made
     store = open_run(run_dir, config, overwrite=overwrite)
     own = context is None
     ctx = context
+    stack = ExitStack()
     try:
         samples = store.count("samples")
         budget_left = max(store.count("attempts"), store.count("outcomes")) < config.attempt_cap
         work = samples < config.count and budget_left
+        executor = None
         if work:
-            # Loads models: fails fast on a bad model or server.
-            ctx = _fix_dp_rows(store, _fix_topics(store, ctx or build_context(config, kind=kind)))
+            # Loads models (here, or on the Ray actors): fails fast on a bad model or server.
+            executor = _open_executor(config, store, stack) if own else None
+            remote = executor.backends() if executor is not None else {}
+            ctx = _fix_dp_rows(store, _fix_topics(store, ctx or build_context(config, kind=kind, **remote)))
             if ctx.leakage is None and checker is not None:
                 ctx = replace(ctx, leakage=leakage_gate(store, config, checker))
+            if executor is not None:
+                executor.configure(ctx.topics, ctx.dp_rows)
         if on_start is not None:
             on_start(samples, config.count, store.count("outcomes"))
         if work and ctx is not None:
-            _session(store, ctx, kind, on_outcome)
+            _session(store, ctx, kind, on_outcome, executor)
         return RunResult(
             run_dir=run_dir,
             samples=store.count("samples"),
@@ -127,7 +156,8 @@ def run_pipeline(
             resumed_samples=samples,
         )
     finally:
-        if own and ctx is not None:
-            for backend in ctx.backends:
-                backend.close()
-        store.close()
+        with stack:  # the Ray actors, and a cluster started for the run
+            if own and ctx is not None:
+                for backend in ctx.backends:
+                    backend.close()
+            store.close()

@@ -20,14 +20,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from syndgen.backends.base import Cancellable
 from syndgen.context import RunContext, SeedContext
 from syndgen.kinds.base import Kind
 from syndgen.records import Seed, SeedOutcome
-from syndgen.runner.lockstep import Gate, gate_for
-from syndgen.runner.process import process_seed
+from syndgen.runner.executors.base import Executor
+from syndgen.runner.executors.local import LocalExecutor
+from syndgen.runner.process import seen_before
 from syndgen.runner.settle import Known, record_text, settle
 from syndgen.seeds.quota import PlanState, QuotaPlanner
 from syndgen.store import RunStore
@@ -68,30 +67,24 @@ def attempts_per_seed(ctx: RunContext) -> int:
     return ctx.config.voting.k + regen
 
 
-def cancel_requests(ctx: RunContext) -> None:
-    """Drop the requests in flight where a backend can."""
-    for backend in ctx.backends:
-        if isinstance(backend, Cancellable):
-            backend.cancel_all()
-
-
-def reopen_requests(ctx: RunContext) -> None:
-    for backend in ctx.backends:
-        if isinstance(backend, Cancellable):
-            backend.reopen()
-
-
 class Scheduler:
     """One session's seeds: launch, reorder, settle, commit."""
 
     def __init__(
-        self, ctx: RunContext, kind: Kind, store: RunStore, on_outcome: ProgressCallback | None
+        self,
+        ctx: RunContext,
+        kind: Kind,
+        store: RunStore,
+        on_outcome: ProgressCallback | None,
+        executor: Executor | None = None,
     ) -> None:
         config = ctx.config
         self.ctx, self.kind, self.store, self.on_outcome = ctx, kind, store, on_outcome
         workers = config.workers or max(1, ctx.generator.capabilities.parallel)
         self.window = plan_window(store, workers)
-        self.workers = min(workers, self.window)
+        self.known = Known()
+        self.executor: Executor = executor or LocalExecutor(ctx, kind, min(workers, self.window), self._seen)
+        self.workers = min(self.executor.capacity, self.window)
         self.state = PlanState(
             QuotaPlanner(
                 list(ctx.topics),
@@ -104,16 +97,13 @@ class Scheduler:
             adaptive=config.coverage.enforce,
             rows=ctx.dp_rows,
         )
-        self.known = Known()
         self.samples = self.attempts = self.seeds = 0
         self.per_seed = attempts_per_seed(ctx)
-        self.gate: Gate = gate_for(ctx)
-        self.running: dict[Future[SeedOutcome], int] = {}
         self.order: deque[int] = deque()  # submitted, not yet committed, in seed order
         self.ready: dict[int, SeedOutcome] = {}
         self.replayed: dict[int, SeedOutcome] = {}  # committed seeds of the wave being rerun
         committed = store.count("outcomes")
-        start = (committed // self.window) * self.window if self.gate.waves else committed
+        start = (committed // self.window) * self.window if self.executor.waves else committed
         self._replay(start)
         self.next_index = start
         self.wave_end = start + self.window
@@ -131,8 +121,10 @@ class Scheduler:
         """Count a committed outcome in the plan state, the counters and the duplicate indexes."""
         key = question_key(outcome.question.text) if outcome.question else None
         if outcome.sample is not None and key is not None:
+            text = record_text(outcome)
             self.known.add(key, outcome.seed.index)
-            self.ctx.duplicates.add(outcome.seed.index, record_text(outcome))
+            self.ctx.duplicates.add(outcome.seed.index, text)
+            self.executor.learn(outcome.seed.index, key, text)
         self.state.remember(outcome.seed, outcome.accepted)
         self.samples += int(outcome.accepted)
         self.seeds += 1
@@ -140,11 +132,7 @@ class Scheduler:
 
     def _seen(self, limit: int) -> SeedContext:
         """Only seeds committed before this one was submitted count, whatever the timing."""
-        known, duplicates = self.known, self.ctx.duplicates
-        return SeedContext(
-            known_question=lambda key: known.before(key, limit),
-            duplicate=lambda text: duplicates.check(text, limit),
-        )
+        return seen_before(self.known, self.ctx.duplicates, limit)
 
     def _commit_ready(self) -> None:
         count = self.ctx.config.count
@@ -170,65 +158,46 @@ class Scheduler:
         cap = self.ctx.config.attempt_cap
         pending = len(self.order)
         return (
-            len(self.running) < self.workers
+            self.executor.running() < self.workers
             and pending < self.window
             and pending < in_flight_wanted(self.ctx.config.count, self.samples, self.seeds)
             and self.attempts + self.per_seed * (pending + 1) <= cap
             and self.seeds + pending < cap
         )
 
-    def _launch(self, pool: ThreadPoolExecutor) -> None:
+    def _launch(self) -> None:
         while self._room():
-            if self.gate.waves and self.next_index >= self.wave_end:
+            if self.executor.waves and self.next_index >= self.wave_end:
                 if self.order:
                     return  # the next wave starts when every seed of this one is committed
-                self.gate.reset()
+                self.executor.reset()
                 self.wave_end += self.window
             seed: Seed = self.state.next_seed(self.next_index)
             self.next_index += 1
-            self.gate.join()
-            seen = self._seen(seed.index - self.window)
-            self.running[pool.submit(process_seed, self.kind, seed, self.ctx, seen)] = seed.index
+            self.executor.submit(seed, seed.index - self.window)
             self.order.append(seed.index)
 
-    def _step(self, pool: ThreadPoolExecutor, finished: list[Future[SeedOutcome]]) -> None:
-        """One hold for the seeds just done, the commits and the launches: the engine never
-        steps with a set of clients that depends on thread timing."""
-        with self.gate.hold():
-            for future in finished:
-                index = self.running.pop(future)
-                self.gate.leave()
-                self.ready[index] = future.result()
+    def _step(self) -> None:
+        """One hold for the seeds just done, the commits and the launches (see
+        :meth:`LocalExecutor.take`)."""
+        with self.executor.hold():
+            for index, outcome in self.executor.take():
+                self.ready[index] = outcome
             self._commit_ready()
-            self._launch(pool)
-
-    def _drop(self) -> None:
-        """The target is reached: cancel the seeds still running and wait for their threads."""
-        cancel_requests(self.ctx)
-        try:
-            wait(self.running)
-            for future in self.running:
-                future.exception()  # a cancelled seed ends in an error nobody needs
-            self.running.clear()
-        finally:
-            reopen_requests(self.ctx)
+            self._launch()
+        self.executor.flush()
 
     def drive(self) -> None:
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="syndgen")
-        finished: list[Future[SeedOutcome]] = []
-        self.gate.reset()  # a wave starts from a clean engine, in a new process or not
+        executor = self.executor
         try:
             while True:
-                self._step(pool, finished)
-                if self.samples >= self.ctx.config.count and self.running:
-                    self._drop()  # seeds started for a yield the run no longer needs
-                if not self.running:
+                self._step()
+                if self.samples >= self.ctx.config.count and executor.running():
+                    executor.drop()  # seeds started for a yield the run no longer needs
+                if not executor.running():
                     break
-                done, _ = wait(self.running, return_when=FIRST_COMPLETED)
-                finished = self.gate.done(self.running, done)
+                executor.wait()
         except BaseException:
-            self.gate.abort()
-            cancel_requests(self.ctx)
-            pool.shutdown(wait=False, cancel_futures=True)
+            executor.abort()
             raise
-        pool.shutdown(wait=True)
+        executor.finish()

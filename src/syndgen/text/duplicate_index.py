@@ -25,9 +25,16 @@ class DuplicateIndex:
     def disabled(cls) -> DuplicateIndex:
         return cls(None)
 
+    @staticmethod
+    def enabled_by(config: DedupConfig) -> bool:
+        """Does ``config`` ask for any duplicate check?"""
+        return bool(
+            config.exact or config.near_threshold is not None or config.semantic_threshold is not None
+        )
+
     @classmethod
     def from_config(cls, config: DedupConfig) -> DuplicateIndex:
-        if not config.exact and config.near_threshold is None and config.semantic_threshold is None:
+        if not cls.enabled_by(config):
             return cls(None)
         embed = None
         if config.semantic_threshold is not None:
