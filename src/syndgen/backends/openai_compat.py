@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
@@ -29,6 +29,7 @@ from syndgen.backends.common import (
     malformed,
     retry_after_s,
 )
+from syndgen.backends.grammar import DEFAULT_MAX_REASONING_CHARS, text_grammar
 from syndgen.backends.stream import TokenStream, open_stream
 from syndgen.errors import ConfigError, MissingExtraError
 from syndgen.faults import FaultCounter
@@ -57,6 +58,12 @@ class Config(ModelSettings):
     )
     concurrency: int = Field(
         default=8, ge=1, le=1024, description="requests in flight (the server's parallel slots)"
+    )
+    grammar: StrictBool = Field(
+        default=False,
+        description="send GBNF grammars in the request body, as llama.cpp's llama-server and "
+        "llama-cpp-python's server take them: the reasoning trace and reply shapes are forced as "
+        "on the embedded engine",
     )
 
     @field_validator("base_url")
@@ -113,6 +120,9 @@ def build_kwargs(request: ChatRequest, config: Config) -> dict[str, Any]:
     if request.seed is not None:
         kwargs["seed"] = request.seed
     fmt = request.response_format
+    gbnf = text_grammar(fmt, DEFAULT_MAX_REASONING_CHARS) if config.grammar else None
+    if gbnf is not None:
+        kwargs["extra_body"] = {"grammar": gbnf}
     if fmt is not None and fmt.kind == "json" and config.structured_output != "none":
         schema = fmt.schema_ or {"type": "object"}
         if config.structured_output == "json_schema":
@@ -341,6 +351,7 @@ class OpenAIBackend:
     def capabilities(self) -> Capabilities:
         return Capabilities(
             structured_output=self.config.structured_output != "none",
+            grammar=self.config.grammar,
             reasoning_field=True,
             parallel=self.config.concurrency,
         )
