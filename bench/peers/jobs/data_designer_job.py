@@ -20,7 +20,10 @@ from pydantic import BaseModel
 opts = jobkit.args()
 job = jobkit.load(opts.job)
 prompts = job["prompts"]
-THINK = "{{ reply.split('</think>')[0].replace('<think>', '') | trim if '</think>' in reply else '(no reasoning given)' }}"
+THINK = (
+    "{{ reply.split('</think>')[0].replace('<think>', '') | trim"
+    " if '</think>' in reply else '(no reasoning given)' }}"
+)
 
 
 class Verdict(BaseModel):
