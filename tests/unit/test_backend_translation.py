@@ -70,6 +70,23 @@ def test_openai_kwargs_structured_output_modes():
     )
 
 
+def test_openai_grammar_goes_in_the_body_only_when_asked():
+    on = openai_compat.Config(backend="openai", model="m", grammar=True)
+    off = openai_compat.Config(backend="openai", model="m")
+    think = REQ.model_copy(update={"response_format": ResponseFormat(kind="think")})
+    body = openai_compat.build_kwargs(think, on)["extra_body"]["grammar"]
+    assert body.startswith('root ::= "<think>\\n" trace')
+    assert body == llamacpp.grammar_for(think, llamacpp.Config())
+    assert "extra_body" not in openai_compat.build_kwargs(think, off)
+    shaped = ResponseFormat(kind="text", grammar='answer ::= "Why?"\n')
+    kw = openai_compat.build_kwargs(REQ.model_copy(update={"response_format": shaped}), on)
+    assert kw["extra_body"] == {"grammar": 'root ::= answer\nanswer ::= "Why?"\n'}
+    json_fmt = ResponseFormat(kind="json", schema=SCHEMA, name="verdict")
+    kw = openai_compat.build_kwargs(REQ.model_copy(update={"response_format": json_fmt}), on)
+    assert "extra_body" not in kw and kw["response_format"]["type"] == "json_schema"
+    assert "extra_body" not in openai_compat.build_kwargs(REQ, on)
+
+
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
 def test_openai_parse_reasoning_fields(field):
     raw = {

@@ -26,6 +26,8 @@ from pydantic import Field
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
 from syndgen.backends.common import ModelSettings
 from syndgen.backends.gguf_header import check_gguf
+from syndgen.backends.grammar import text_grammar
+from syndgen.backends.grammar import think_grammar as think_grammar  # its home before grammar.py
 from syndgen.backends.llama_engine import LlamaEngine
 from syndgen.backends.llama_sampling import SamplingParams
 from syndgen.backends.stream import open_stream
@@ -100,27 +102,11 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
-DEFAULT_ANSWER = "answer ::= [^<]{1,1500}\n"
-
-
-def think_grammar(max_reasoning_chars: int, answer_rules: str | None = None) -> str:
-    """GBNF forcing ``<think>\\n trace \\n</think>\\n\\n answer`` with a bounded trace; the
-    answer follows ``answer_rules`` (GBNF defining ``answer``) when given."""
-    return (
-        'root ::= "<think>\\n" trace "\\n</think>\\n\\n" answer\n'
-        f"trace ::= [^<]{{8,{max_reasoning_chars}}}\n" + (answer_rules or DEFAULT_ANSWER)
-    )
-
-
 def grammar_for(request: ChatRequest, config: Config) -> str | None:
     """The GBNF grammar a request needs, if any (pure)."""
     fmt = request.response_format
-    if fmt is None:
-        return None
-    if fmt.kind == "think":
-        return think_grammar(config.max_reasoning_chars, fmt.grammar)
-    if fmt.kind == "text":
-        return "root ::= answer\n" + fmt.grammar if fmt.grammar else None
+    if fmt is None or fmt.kind != "json":
+        return text_grammar(fmt, config.max_reasoning_chars)
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     return str(json_schema_to_gbnf(json.dumps(fmt.schema_ or {"type": "object"})))

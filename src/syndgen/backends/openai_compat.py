@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from syndgen.backends.base import Capabilities, ChatRequest, ChatResponse, messages_as_dicts
@@ -29,6 +29,9 @@ from syndgen.backends.common import (
     malformed,
     retry_after_s,
 )
+from syndgen.backends.grammar import DEFAULT_MAX_REASONING_CHARS, text_grammar
+from syndgen.backends.openai_stream import assemble_completion as assemble_completion
+from syndgen.backends.openai_stream import delta_parts
 from syndgen.backends.stream import TokenStream, open_stream
 from syndgen.errors import ConfigError, MissingExtraError
 from syndgen.faults import FaultCounter
@@ -57,6 +60,12 @@ class Config(ModelSettings):
     )
     concurrency: int = Field(
         default=8, ge=1, le=1024, description="requests in flight (the server's parallel slots)"
+    )
+    grammar: StrictBool = Field(
+        default=False,
+        description="send GBNF grammars in the request body, as llama.cpp's llama-server and "
+        "llama-cpp-python's server take them: the reasoning trace and reply shapes are forced as "
+        "on the embedded engine",
     )
 
     @field_validator("base_url")
@@ -113,6 +122,9 @@ def build_kwargs(request: ChatRequest, config: Config) -> dict[str, Any]:
     if request.seed is not None:
         kwargs["seed"] = request.seed
     fmt = request.response_format
+    gbnf = text_grammar(fmt, DEFAULT_MAX_REASONING_CHARS) if config.grammar else None
+    if gbnf is not None:
+        kwargs["extra_body"] = {"grammar": gbnf}
     if fmt is not None and fmt.kind == "json" and config.structured_output != "none":
         schema = fmt.schema_ or {"type": "object"}
         if config.structured_output == "json_schema":
@@ -177,54 +189,6 @@ def parse_completion(raw: Mapping[str, Any], model_id: str, latency_s: float) ->
         finish_reason=finish if isinstance(finish, str) else None,
         latency_s=latency_s,
     )
-
-
-_REASONING_KEYS = ("reasoning_content", "reasoning")
-
-
-def delta_parts(chunk: Mapping[str, Any]) -> tuple[str, str]:
-    """A streamed chunk's (reasoning, content) deltas (pure)."""
-    choices = chunk.get("choices")
-    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-        return "", ""
-    delta = choices[0].get("delta")
-    if not isinstance(delta, Mapping):
-        return "", ""
-    reasoning = next((v for k in _REASONING_KEYS if isinstance(v := delta.get(k), str) and v), "")
-    content = delta.get("content")
-    return reasoning, content if isinstance(content, str) else ""
-
-
-def assemble_completion(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Streamed chunks as the one chat completion a non-streaming call returns (pure).
-
-    A server that sends no usage chunk on a stream (llama.cpp's Python server ignores
-    ``stream_options``) gets its completion tokens counted as the chunks that carried text (these
-    servers send one a token) and zero prompt tokens, rather than a usage of nothing.
-    """
-    reasoning, content = [], []
-    pieces = 0
-    finish: str | None = None
-    model: Any = None
-    usage: Any = None
-    for chunk in chunks:
-        r, c = delta_parts(chunk)
-        pieces += bool(r or c)
-        reasoning.append(r)
-        content.append(c)
-        choices = chunk.get("choices") or []
-        if choices and isinstance(choices[0], Mapping) and choices[0].get("finish_reason"):
-            finish = choices[0]["finish_reason"]
-        model = chunk.get("model") or model
-        usage = chunk.get("usage") or usage
-    message = {"role": "assistant", "content": "".join(content), "reasoning_content": "".join(reasoning)}
-    if not usage:
-        usage = {"prompt_tokens": 0, "completion_tokens": pieces, "total_tokens": pieces}
-    return {
-        "model": model,
-        "choices": [{"message": message, "finish_reason": finish}],
-        "usage": usage,
-    }
 
 
 def translate_error(exc: Exception, config: Config, base_url: str) -> BackendFault:
@@ -341,6 +305,7 @@ class OpenAIBackend:
     def capabilities(self) -> Capabilities:
         return Capabilities(
             structured_output=self.config.structured_output != "none",
+            grammar=self.config.grammar,
             reasoning_field=True,
             parallel=self.config.concurrency,
         )
